@@ -1,0 +1,20 @@
+//! The Roster domain, pure: no I/O, no database, no async runtime.
+//!
+//! - [`id`]: prefixed, time-sortable identifiers (`org_…`, `directory_…`, `user_…`, `evt_…`).
+//! - [`directory`]: providers, SCIM versions, directory settings and their validation.
+//! - [`event`]: event types and the envelope every consumer sees.
+//! - [`validate`]: field-level validation errors shared by the management API.
+#![forbid(unsafe_code)]
+
+pub mod directory;
+pub mod event;
+pub mod id;
+pub mod validate;
+
+pub use directory::{
+    AttributeMapping, DeactivationPolicy, DirectorySettings, DirectoryState, Provider, RoleMapping,
+    ScimVersion,
+};
+pub use event::{EventEnvelope, EventType, NewEvent};
+pub use id::{ApiKeyId, DirectoryId, EventId, GroupId, OrganizationId, TokenId, UserId};
+pub use validate::{FieldError, ValidationErrors};

@@ -1,0 +1,316 @@
+//! `/organizations/{id}/directories` and `/directories/{id}`: IdP connections and their tokens.
+
+use super::dto::{
+    DirectoryCreatedOut, DirectoryIn, DirectoryOut, DirectoryPatch, ListOut, TokenRotateIn,
+    TokenRotatedOut,
+};
+use super::organizations::not_found_as;
+use super::{ApiKey, ListParams};
+use crate::auth::generate_scim_token;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use roster_core::{
+    DirectorySettings, EventType, NewEvent, Provider, ScimVersion, ValidationErrors,
+};
+use roster_store::directories::{settings_of, DirectoryChange, NewDirectory, NewToken};
+use roster_store::entity::directory;
+use serde_json::{Map, Value};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/organizations/{organization_id}/directories")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/directories/{directory_id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .service(
+        web::resource("/directories/{directory_id}/token").route(web::post().to(rotate_token)),
+    );
+}
+
+/// Longest grace period for an old token: a week is enough to update any IdP.
+const MAX_GRACE_SECONDS: i64 = 7 * 24 * 3600;
+
+fn directory_out(model: directory::Model, public_url: &str) -> Result<DirectoryOut, ApiError> {
+    let settings = settings_of(&model)?;
+    Ok(DirectoryOut::from_model(model, settings, public_url))
+}
+
+/// The directory as events carry it (the same shape as the API returns).
+fn directory_json(model: &directory::Model, public_url: &str) -> Value {
+    let settings = settings_of(model).unwrap_or_default();
+    serde_json::to_value(DirectoryOut::from_model(
+        model.clone(),
+        settings,
+        public_url,
+    ))
+    .unwrap_or(Value::Null)
+}
+
+pub fn deleted_event(model: &directory::Model, public_url: &str) -> NewEvent {
+    NewEvent::new(
+        EventType::DirectoryDeleted,
+        directory_json(model, public_url),
+    )
+}
+
+/// Top-level fields of `before` whose value differs in `after` (timestamps of the change aside).
+fn changed_fields(before: &Value, after: &Value) -> Map<String, Value> {
+    let mut previous = Map::new();
+    if let (Value::Object(before), Value::Object(after)) = (before, after) {
+        for (key, old) in before {
+            if key == "updated_at" {
+                continue;
+            }
+            if after.get(key) != Some(old) {
+                previous.insert(key.clone(), old.clone());
+            }
+        }
+    }
+    previous
+}
+
+/// Create a directory; the response carries its SCIM token, which is never shown again.
+#[utoipa::path(post, path = "/api/v1/organizations/{organization_id}/directories", tag = "directories",
+    request_body = DirectoryIn,
+    responses((status = 201, body = DirectoryCreatedOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<DirectoryIn>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::default();
+    errors.check_text("name", &body.name, 200);
+    let provider = Provider::parse(&body.provider);
+    if provider.is_none() {
+        errors.push(
+            "provider",
+            format!(
+                "'{}' is not one of: okta, entra, onelogin, jumpcloud, google, rippling, generic",
+                body.provider
+            ),
+        );
+    }
+    let scim_version = match body.scim_version.as_deref() {
+        None => Some(ScimVersion::V2),
+        Some(v) => ScimVersion::parse(v),
+    };
+    if scim_version.is_none() {
+        errors.push("scim_version", "must be \"2.0\" or \"1.1\"");
+    }
+    errors.into_result()?;
+    let (Some(provider), Some(scim_version)) = (provider, scim_version) else {
+        return Err(ApiError::bad_request("invalid directory"));
+    };
+    if state.store.find_organization(&path).await?.is_none() {
+        return Err(ApiError::NotFound("organization"));
+    }
+    let token = generate_scim_token().await?;
+    let (directory, _) = state
+        .store
+        .create_directory(
+            NewDirectory {
+                organization_id: &path,
+                name: body.name.trim(),
+                provider,
+                scim_version,
+                settings: DirectorySettings::default(),
+            },
+            NewToken {
+                id: token.id.as_str(),
+                hash: &token.hash,
+                suffix: &token.suffix,
+            },
+        )
+        .await
+        .map_err(|e| not_found_as(e, "organization"))?;
+    tracing::info!(organization_id = %directory.organization_id, directory_id = %directory.id, "directory created");
+    Ok(HttpResponse::Created().json(DirectoryCreatedOut {
+        directory: directory_out(directory, &state.public_url)?,
+        token: token.token,
+    }))
+}
+
+/// List an organization's directories.
+#[utoipa::path(get, path = "/api/v1/organizations/{organization_id}/directories", tag = "directories",
+    params(ListParams),
+    responses((status = 200, body = ListOut<DirectoryOut>), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page()?;
+    if state.store.find_organization(&path).await?.is_none() {
+        return Err(ApiError::NotFound("organization"));
+    }
+    let page = state.store.list_directories(&path, &page).await?;
+    let data = page
+        .data
+        .into_iter()
+        .map(|d| directory_out(d, &state.public_url))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(ListOut {
+        data,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Get a directory with its settings and warnings (never its token).
+#[utoipa::path(get, path = "/api/v1/directories/{directory_id}", tag = "directories",
+    responses((status = 200, body = DirectoryOut), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn get(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let directory = state
+        .store
+        .find_directory(&path)
+        .await?
+        .ok_or(ApiError::NotFound("directory"))?;
+    Ok(HttpResponse::Ok().json(directory_out(directory, &state.public_url)?))
+}
+
+/// Change a directory's name, enabled flag or settings. Emits `directory.updated` with the
+/// previous values of what changed.
+#[utoipa::path(patch, path = "/api/v1/directories/{directory_id}", tag = "directories",
+    request_body = DirectoryPatch,
+    responses((status = 200, body = DirectoryOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn update(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<DirectoryPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = body.into_inner();
+    let mut errors = ValidationErrors::default();
+    if let Some(name) = &body.name {
+        errors.check_text("name", name, 200);
+    }
+    errors.into_result()?;
+    let current = state
+        .store
+        .find_directory(&path)
+        .await?
+        .ok_or(ApiError::NotFound("directory"))?;
+    let settings_patch = body.settings_patch();
+    let settings = if settings_patch.is_empty() {
+        None
+    } else {
+        Some(settings_patch.apply_to(&settings_of(&current)?)?)
+    };
+    let change = DirectoryChange {
+        name: body.name.map(|n| n.trim().to_owned()),
+        enabled: body.enabled,
+        settings,
+    };
+    let public_url = state.public_url.clone();
+    let updated = state
+        .store
+        .update_directory(&path, change, |before, after| {
+            let before = directory_json(before, &public_url);
+            let after = directory_json(after, &public_url);
+            let previous = changed_fields(&before, &after);
+            (!previous.is_empty()).then(|| {
+                NewEvent::new(EventType::DirectoryUpdated, after)
+                    .with_previous(Value::Object(previous))
+            })
+        })
+        .await
+        .map_err(|e| not_found_as(e, "directory"))?;
+    Ok(HttpResponse::Ok().json(directory_out(updated, &state.public_url)?))
+}
+
+/// Delete a directory with its users, groups and tokens. Emits `directory.deleted`.
+#[utoipa::path(delete, path = "/api/v1/directories/{directory_id}", tag = "directories",
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn delete(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let public_url = state.public_url.clone();
+    state
+        .store
+        .delete_directory(&path, |d| deleted_event(d, &public_url))
+        .await
+        .map_err(|e| not_found_as(e, "directory"))?;
+    state.verifier.evict_directory(&path);
+    tracing::info!(directory_id = %path, "directory deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Issue a new SCIM token. The old one stops working now, or after `grace_seconds`; users,
+/// groups and events are kept. Emits `directory.token_rotated`.
+#[utoipa::path(post, path = "/api/v1/directories/{directory_id}/token", tag = "directories",
+    request_body(content = TokenRotateIn, description = "optional"),
+    responses((status = 200, body = TokenRotatedOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn rotate_token(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: Option<web::Json<TokenRotateIn>>,
+) -> Result<HttpResponse, ApiError> {
+    let grace_seconds = body.and_then(|b| b.grace_seconds).unwrap_or(0);
+    if !(0..=MAX_GRACE_SECONDS).contains(&grace_seconds) {
+        return Err(ApiError::validation(
+            "grace_seconds",
+            format!("{grace_seconds} is out of range: use 0 to {MAX_GRACE_SECONDS}"),
+        ));
+    }
+    let grace = (grace_seconds > 0).then(|| chrono::Duration::seconds(grace_seconds));
+    let token = generate_scim_token().await?;
+    let previous_expiry = grace.map(|g| chrono::Utc::now() + g);
+    let created = state
+        .store
+        .rotate_directory_token(
+            &path,
+            NewToken {
+                id: token.id.as_str(),
+                hash: &token.hash,
+                suffix: &token.suffix,
+            },
+            grace,
+            |directory, created| {
+                NewEvent::new(
+                    EventType::DirectoryTokenRotated,
+                    serde_json::json!({
+                        "directory_id": directory.id,
+                        "organization_id": directory.organization_id,
+                        "token_id": created.id,
+                        "token_suffix": created.suffix,
+                        "previous_token_expires_at": previous_expiry,
+                        "created_at": created.created_at,
+                    }),
+                )
+            },
+        )
+        .await
+        .map_err(|e| not_found_as(e, "directory"))?;
+    state.verifier.evict_directory(&path);
+    tracing::info!(directory_id = %path, grace_seconds, "directory token rotated");
+    Ok(HttpResponse::Ok().json(TokenRotatedOut {
+        object: "directory_token",
+        id: created.id,
+        directory_id: created.directory_id,
+        token: token.token,
+        token_suffix: created.suffix,
+        previous_token_expires_at: previous_expiry,
+        created_at: created.created_at,
+    }))
+}

@@ -1,0 +1,188 @@
+//! Request and response shapes of the management API (`*In`, `*Out`, `*Patch`).
+
+use chrono::{DateTime, Utc};
+use roster_core::directory::DirectorySettingsPatch;
+use roster_core::{DirectorySettings, DirectoryState};
+use roster_store::entity::{directory, organization};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A page of results.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ListOut<T> {
+    pub data: Vec<T>,
+    /// Pass as `after` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OrganizationOut {
+    pub object: &'static str,
+    pub id: String,
+    pub name: String,
+    /// The vendor's own id for this tenant.
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<organization::Model> for OrganizationOut {
+    fn from(m: organization::Model) -> Self {
+        Self {
+            object: "organization",
+            id: m.id,
+            name: m.name,
+            external_id: m.external_id,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationIn {
+    pub name: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub external_id: Option<Option<String>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DirectoryOut {
+    pub object: &'static str,
+    pub id: String,
+    pub organization_id: String,
+    pub name: String,
+    /// okta, entra, onelogin, jumpcloud, google, rippling or generic.
+    pub provider: String,
+    /// "2.0" or "1.1".
+    pub scim_version: String,
+    /// `pending` until the IdP's first authenticated request, then `active`.
+    pub state: String,
+    pub enabled: bool,
+    /// Paste into the IdP as the SCIM base URL / tenant URL.
+    pub scim_base_url: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub settings: DirectorySettings,
+    /// Problems worth fixing before the first sync, e.g. `no_admin_role_mapping`.
+    pub warnings: Vec<&'static str>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub last_request_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DirectoryOut {
+    pub fn from_model(m: directory::Model, settings: DirectorySettings, public_url: &str) -> Self {
+        let version = roster_core::ScimVersion::parse(&m.scim_version).unwrap_or_default();
+        Self {
+            object: "directory",
+            scim_base_url: format!("{public_url}/scim/{}/{}", version.path_segment(), m.id),
+            id: m.id,
+            organization_id: m.organization_id,
+            name: m.name,
+            provider: m.provider,
+            scim_version: m.scim_version,
+            state: DirectoryState::parse(&m.state).as_str().to_owned(),
+            enabled: m.enabled,
+            warnings: settings.warnings(),
+            settings,
+            activated_at: m.activated_at,
+            last_request_at: m.last_request_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryIn {
+    pub name: String,
+    /// okta, entra, onelogin, jumpcloud, google, rippling or generic.
+    pub provider: String,
+    /// "2.0" (default) or "1.1".
+    pub scim_version: Option<String>,
+}
+
+/// The new directory and its SCIM token. The token appears in this response only.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DirectoryCreatedOut {
+    pub directory: DirectoryOut,
+    pub token: String,
+}
+
+/// Settings to change; every field is optional, `null` clears a nullable one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryPatch {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    /// `suspend` or `delete`.
+    #[schema(value_type = Option<String>)]
+    pub deactivation_policy: Option<roster_core::DeactivationPolicy>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>)]
+    pub seat_limit: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub default_role: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub admin_role: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub role_mappings: Option<Vec<roster_core::RoleMapping>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub attribute_mappings: Option<Vec<roster_core::AttributeMapping>>,
+}
+
+impl DirectoryPatch {
+    pub fn settings_patch(&mut self) -> DirectorySettingsPatch {
+        DirectorySettingsPatch {
+            deactivation_policy: self.deactivation_policy.take(),
+            seat_limit: self.seat_limit.take(),
+            default_role: self.default_role.take(),
+            admin_role: self.admin_role.take(),
+            role_mappings: self.role_mappings.take(),
+            attribute_mappings: self.attribute_mappings.take(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRotateIn {
+    /// Keep the old token working this long (0–604800 seconds); default: stop it now.
+    pub grace_seconds: Option<i64>,
+}
+
+/// The new SCIM token, shown once.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenRotatedOut {
+    pub object: &'static str,
+    pub id: String,
+    pub directory_id: String,
+    pub token: String,
+    pub token_suffix: String,
+    /// When the previous token stops working (`null`: it already has).
+    pub previous_token_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Distinguishes a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,92 @@
+//! The management API (`/api/v1`), for the app vendor. Handlers are thin: parse, one store call,
+//! map to a DTO.
+
+pub mod directories;
+pub mod dto;
+pub mod events;
+pub mod openapi;
+pub mod organizations;
+
+use crate::auth::credential_from_header;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use roster_store::PageRequest;
+use serde::Deserialize;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Mounts every `/api/v1` route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/openapi.json", web::get().to(openapi::serve))
+            .configure(organizations::routes)
+            .configure(directories::routes)
+            .configure(events::routes),
+    );
+}
+
+/// Proof that the request carries a valid management API key. Taking it as a handler argument is
+/// what makes a route authenticated.
+pub struct ApiKey {
+    pub id: String,
+}
+
+impl FromRequest for ApiKey {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credential = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(credential_from_header)
+            .map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
+            let credential = credential.ok_or(ApiError::Unauthorized)?;
+            match state
+                .verifier
+                .verify_api_key(&state.store, &credential)
+                .await
+            {
+                Ok(id) => Ok(ApiKey { id }),
+                Err(crate::auth::AuthError::Store(e)) => Err(e.into()),
+                Err(_) => Err(ApiError::Unauthorized),
+            }
+        })
+    }
+}
+
+/// `?limit=&after=` of list routes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+}
+
+impl ListParams {
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let limit = match self.limit {
+            None => 20,
+            Some(n @ 1..=100) => n,
+            Some(n) => {
+                return Err(ApiError::validation(
+                    "limit",
+                    format!("{n} is out of range: use 1 to 100"),
+                ))
+            }
+        };
+        Ok(PageRequest {
+            after: self.after.clone().filter(|a| !a.is_empty()),
+            limit,
+        })
+    }
+}

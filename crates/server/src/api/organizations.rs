@@ -1,0 +1,183 @@
+//! `/organizations`: the vendor's tenants.
+
+use super::dto::{ListOut, OrganizationIn, OrganizationOut, OrganizationPatch};
+use super::{ApiKey, ListParams};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use roster_core::ValidationErrors;
+use roster_store::organizations::OrganizationChange;
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/organizations")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/organizations/{organization_id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    );
+}
+
+fn check_external_id(errors: &mut ValidationErrors, external_id: Option<&str>) {
+    if let Some(external_id) = external_id {
+        errors.check_text("external_id", external_id, 256);
+    }
+}
+
+/// Create an organization.
+#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations",
+    request_body = OrganizationIn,
+    responses((status = 201, body = OrganizationOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    body: web::Json<OrganizationIn>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = ValidationErrors::default();
+    errors.check_text("name", &body.name, 200);
+    check_external_id(&mut errors, body.external_id.as_deref());
+    errors.into_result()?;
+    let org = state
+        .store
+        .create_organization(body.name.trim(), body.external_id.as_deref())
+        .await?;
+    tracing::info!(organization_id = %org.id, "organization created");
+    Ok(HttpResponse::Created().json(OrganizationOut::from(org)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationListParams {
+    pub limit: Option<u64>,
+    pub after: Option<String>,
+    /// Only the organization with this external_id.
+    pub external_id: Option<String>,
+}
+
+/// List organizations, oldest first.
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations",
+    params(OrganizationListParams),
+    responses((status = 200, body = ListOut<OrganizationOut>)),
+    security(("api_key" = [])))]
+pub async fn list(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    query: web::Query<OrganizationListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = ListParams {
+        limit: query.limit,
+        after: query.after.clone(),
+    }
+    .page()?;
+    let page = state
+        .store
+        .list_organizations(&page, query.external_id.as_deref())
+        .await?
+        .map(OrganizationOut::from);
+    Ok(HttpResponse::Ok().json(ListOut {
+        data: page.data,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Get an organization.
+#[utoipa::path(get, path = "/api/v1/organizations/{organization_id}", tag = "organizations",
+    responses((status = 200, body = OrganizationOut), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn get(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let org = state
+        .store
+        .find_organization(&path)
+        .await?
+        .ok_or(ApiError::NotFound("organization"))?;
+    Ok(HttpResponse::Ok().json(OrganizationOut::from(org)))
+}
+
+/// Rename an organization or change its external_id.
+#[utoipa::path(patch, path = "/api/v1/organizations/{organization_id}", tag = "organizations",
+    request_body = OrganizationPatch,
+    responses((status = 200, body = OrganizationOut), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn update(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<OrganizationPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = ValidationErrors::default();
+    if let Some(name) = &body.name {
+        errors.check_text("name", name, 200);
+    }
+    check_external_id(
+        &mut errors,
+        body.external_id.as_ref().and_then(|e| e.as_deref()),
+    );
+    errors.into_result()?;
+    let change = OrganizationChange {
+        name: body.name.map(|n| n.trim().to_owned()),
+        external_id: body.external_id,
+    };
+    let org = state
+        .store
+        .update_organization(&path, change)
+        .await
+        .map_err(|e| not_found_as(e, "organization"))?;
+    Ok(HttpResponse::Ok().json(OrganizationOut::from(org)))
+}
+
+/// Delete an organization and all its directories (each emits `directory.deleted`).
+#[utoipa::path(delete, path = "/api/v1/organizations/{organization_id}", tag = "organizations",
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn delete(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let public_url = state.public_url.clone();
+    let store = state.store.clone();
+    let directories = {
+        // Evict every token of the organization's directories once they are gone.
+        let mut ids = Vec::new();
+        let mut page = roster_store::PageRequest {
+            after: None,
+            limit: 100,
+        };
+        loop {
+            let batch = store.list_directories(&path, &page).await?;
+            ids.extend(batch.data.iter().map(|d| d.id.clone()));
+            match batch.next_cursor {
+                Some(next) => page.after = Some(next),
+                None => break,
+            }
+        }
+        ids
+    };
+    store
+        .delete_organization(&path, |d| super::directories::deleted_event(d, &public_url))
+        .await
+        .map_err(|e| not_found_as(e, "organization"))?;
+    for id in directories {
+        state.verifier.evict_directory(&id);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A store `NotFound` named after what the route looks for.
+pub fn not_found_as(err: roster_store::StoreError, what: &'static str) -> ApiError {
+    match err {
+        roster_store::StoreError::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,141 @@
+//! Boot: open the store, build the app, serve on a bound listener until a shutdown signal.
+//!
+//! `main` and every test call [`start`] the same way; tests bind `127.0.0.1:0`.
+
+use crate::auth::Verifier;
+use crate::config::{secret_bytes, Config, ConfigError};
+use crate::error::{json_config, path_config, query_config, ApiError};
+use crate::state::AppState;
+use crate::telemetry::RosterRootSpan;
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use roster_store::{Store, StoreOptions};
+use std::net::TcpListener;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+/// Which parts of Roster this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// HTTP (SCIM, management API, events API) and dispatch workers.
+    All,
+    /// HTTP only.
+    Api,
+    /// Dispatch workers only; HTTP serves just /healthz and /readyz for probes.
+    Worker,
+}
+
+impl Role {
+    pub fn serves_api(self) -> bool {
+        matches!(self, Role::All | Role::Api)
+    }
+}
+
+/// Opens the database named by the configuration, with an error naming the setting.
+pub async fn open_store(config: &Config) -> Result<Store, ConfigError> {
+    config.prepare_data_dir()?;
+    Store::connect(
+        &config.database_url,
+        &StoreOptions {
+            max_connections: config.database_max_connections,
+            ..StoreOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| {
+        ConfigError::new(
+            "ROSTER_DATABASE_URL",
+            format!(
+                "cannot use database {}: {}",
+                crate::config::redact_url(&config.database_url),
+                root_cause(&e)
+            ),
+        )
+    })
+}
+
+fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// A running server.
+pub struct Running {
+    pub local_addr: std::net::SocketAddr,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts serving on `listener` until `shutdown` is cancelled; in-flight requests then get up to
+/// 30 seconds to finish.
+pub fn start(
+    listener: TcpListener,
+    state: AppState,
+    role: Role,
+    shutdown: CancellationToken,
+) -> std::io::Result<Running> {
+    let local_addr = listener.local_addr()?;
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .app_data(state.clone())
+            .app_data(json_config())
+            .app_data(query_config())
+            .app_data(path_config())
+            .wrap_fn(|req, srv| {
+                let request_id = req.extensions().get::<RequestId>().copied();
+                let fut = srv.call(req);
+                async move {
+                    let mut res = fut.await?;
+                    if let Some(id) = request_id {
+                        if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+                            res.headers_mut()
+                                .insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                    }
+                    Ok(res)
+                }
+            })
+            .wrap(TracingLogger::<RosterRootSpan>::new())
+            .configure(crate::health::routes);
+        let app = if role.serves_api() {
+            app.configure(crate::api::configure)
+                .configure(crate::scim::configure)
+        } else {
+            app
+        };
+        app.default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::NotFound("route"))
+        }))
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(30)
+    .run();
+    let server_handle = server.handle();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        server_handle.stop(true).await;
+    });
+    Ok(Running {
+        local_addr,
+        handle: tokio::spawn(server),
+    })
+}
+
+/// Everything `serve` needs, built from configuration.
+pub async fn build_state(config: &mut Config, store: Store) -> Result<AppState, ConfigError> {
+    let secret = config.ensure_secret_key()?;
+    Ok(AppState {
+        store,
+        public_url: config.public_url.clone(),
+        verifier: Verifier::new(
+            &secret_bytes(&secret),
+            Duration::from_secs(config.api_key_cache_seconds),
+        ),
+    })
+}

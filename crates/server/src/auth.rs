@@ -1,0 +1,287 @@
+//! Secrets: management API keys and directory SCIM tokens.
+//!
+//! Both are high-entropy random strings shown once and stored only as argon2id hashes. Hashing
+//! costs tens of milliseconds, so a verified secret is cached under an HMAC of the secret keyed
+//! with the server's secret key: the cache never holds a usable secret, and a lookup costs one
+//! HMAC. Rotation and deletion evict a directory's entries at once on this replica; the short TTL
+//! bounds how long another replica may still accept a revoked token.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use moka::sync::Cache;
+use rand::RngCore;
+use roster_core::{ApiKeyId, TokenId};
+use roster_store::Store;
+use sha2::Sha256;
+use std::time::Duration;
+
+/// Prefix of management API keys: `rk_<key id>_<secret>`.
+const API_KEY_PREFIX: &str = "rk_";
+/// Prefix of directory SCIM tokens, recognisable by secret scanners.
+const SCIM_TOKEN_PREFIX: &str = "rscim_";
+
+/// `n` random bytes, base64url without padding.
+pub fn random_secret(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Hashes a secret with argon2id (PHC string). CPU-heavy: call from a blocking thread.
+pub fn hash_secret(secret: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Ok(Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Verifies a secret against a PHC hash; argon2 compares the digests in constant time.
+pub fn verify_secret(secret: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(secret.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Runs argon2 on the blocking pool, keeping the current tracing span.
+pub async fn hash_secret_blocking(secret: String) -> anyhow::Result<String> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(|| hash_secret(&secret)))
+        .await?
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+}
+
+async fn verify_secret_blocking(secret: String, phc: String) -> bool {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(|| verify_secret(&secret, &phc)))
+        .await
+        .unwrap_or(false)
+}
+
+/// A new API key: its id, the full key (shown once) and its hash.
+pub struct GeneratedApiKey {
+    pub id: ApiKeyId,
+    pub key: String,
+    pub hash: String,
+}
+
+pub async fn generate_api_key() -> anyhow::Result<GeneratedApiKey> {
+    let id = ApiKeyId::generate();
+    let body = id.as_str().trim_start_matches("key_");
+    let key = format!("{API_KEY_PREFIX}{body}_{}", random_secret(32));
+    let hash = hash_secret_blocking(key.clone()).await?;
+    Ok(GeneratedApiKey { id, key, hash })
+}
+
+/// A new SCIM token: its id, the token (shown once), its hash and a display suffix.
+pub struct GeneratedToken {
+    pub id: TokenId,
+    pub token: String,
+    pub hash: String,
+    pub suffix: String,
+}
+
+pub async fn generate_scim_token() -> anyhow::Result<GeneratedToken> {
+    let token = format!("{SCIM_TOKEN_PREFIX}{}", random_secret(32));
+    let suffix = token[token.len().saturating_sub(4)..].to_owned();
+    let hash = hash_secret_blocking(token.clone()).await?;
+    Ok(GeneratedToken {
+        id: TokenId::generate(),
+        token,
+        hash,
+        suffix,
+    })
+}
+
+/// Splits `rk_<id>_<secret>` into the key id it names.
+fn api_key_id_of(key: &str) -> Option<ApiKeyId> {
+    let rest = key.strip_prefix(API_KEY_PREFIX)?;
+    let (id_body, secret) = rest.split_once('_')?;
+    if secret.len() < 20 {
+        return None;
+    }
+    ApiKeyId::parse(&format!("key_{id_body}"))
+}
+
+#[derive(Clone)]
+enum CachedKey {
+    Valid(String),
+    Invalid,
+}
+
+#[derive(Clone)]
+struct CachedToken {
+    directory_id: String,
+    token_id: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Why a secret was refused (internal detail; clients get one uniform 401).
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("no credentials")]
+    Missing,
+    #[error("credentials not recognised")]
+    Invalid,
+    #[error(transparent)]
+    Store(#[from] roster_store::StoreError),
+}
+
+/// Verifies API keys and SCIM tokens with a cache in front of argon2.
+pub struct Verifier {
+    hmac_key: Vec<u8>,
+    api_keys: Cache<[u8; 32], CachedKey>,
+    tokens: Cache<[u8; 32], CachedToken>,
+}
+
+impl Verifier {
+    pub fn new(secret_key: &[u8], api_key_ttl: Duration) -> Self {
+        Self {
+            hmac_key: secret_key.to_vec(),
+            api_keys: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(api_key_ttl)
+                .build(),
+            tokens: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(2))
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+
+    fn fingerprint(&self, parts: &[&[u8]]) -> [u8; 32] {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hmac_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        for part in parts {
+            mac.update(&(part.len() as u64).to_le_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Returns the id of the API key, or why not.
+    pub async fn verify_api_key(&self, store: &Store, key: &str) -> Result<String, AuthError> {
+        let fingerprint = self.fingerprint(&[key.as_bytes()]);
+        match self.api_keys.get(&fingerprint) {
+            Some(CachedKey::Valid(id)) => return Ok(id),
+            Some(CachedKey::Invalid) => return Err(AuthError::Invalid),
+            None => {}
+        }
+        let Some(id) = api_key_id_of(key) else {
+            self.api_keys.insert(fingerprint, CachedKey::Invalid);
+            return Err(AuthError::Invalid);
+        };
+        let Some(stored) = store.find_active_api_key(id.as_str()).await? else {
+            self.api_keys.insert(fingerprint, CachedKey::Invalid);
+            return Err(AuthError::Invalid);
+        };
+        if verify_secret_blocking(key.to_owned(), stored.key_hash).await {
+            self.api_keys
+                .insert(fingerprint, CachedKey::Valid(stored.id.clone()));
+            Ok(stored.id)
+        } else {
+            self.api_keys.insert(fingerprint, CachedKey::Invalid);
+            Err(AuthError::Invalid)
+        }
+    }
+
+    /// Returns the id of the token of `directory_id` that `token` matches, or why not. A valid
+    /// token of another directory is refused like an unknown one.
+    pub async fn verify_scim_token(
+        &self,
+        store: &Store,
+        directory_id: &str,
+        token: &str,
+    ) -> Result<String, AuthError> {
+        let now = Utc::now();
+        let fingerprint = self.fingerprint(&[directory_id.as_bytes(), token.as_bytes()]);
+        if let Some(cached) = self.tokens.get(&fingerprint) {
+            if cached.expires_at.is_none_or(|t| t > now) {
+                return Ok(cached.token_id);
+            }
+            self.tokens.invalidate(&fingerprint);
+            return Err(AuthError::Invalid);
+        }
+        if !token.starts_with(SCIM_TOKEN_PREFIX) {
+            return Err(AuthError::Invalid);
+        }
+        for candidate in store.active_directory_tokens(directory_id, now).await? {
+            if verify_secret_blocking(token.to_owned(), candidate.token_hash.clone()).await {
+                self.tokens.insert(
+                    fingerprint,
+                    CachedToken {
+                        directory_id: directory_id.to_owned(),
+                        token_id: candidate.id.clone(),
+                        expires_at: candidate.expires_at,
+                    },
+                );
+                return Ok(candidate.id);
+            }
+        }
+        Err(AuthError::Invalid)
+    }
+
+    /// Forgets every cached token of a directory (rotation, deletion).
+    pub fn evict_directory(&self, directory_id: &str) {
+        let directory_id = directory_id.to_owned();
+        // Only fails if closures weren't enabled at build time, which they are.
+        let _ = self
+            .tokens
+            .invalidate_entries_if(move |_, v| v.directory_id == directory_id);
+    }
+}
+
+/// The credential in an `Authorization` header: `Bearer <secret>`, or the bare secret that some
+/// IdPs' "HTTP Header" authentication sends.
+pub fn credential_from_header(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let secret = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        Some(_) => return None,
+        None => value,
+    };
+    (!secret.is_empty()).then_some(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_only_their_secret() {
+        let hash = hash_secret("rscim_abc").expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_secret("rscim_abc", &hash));
+        assert!(!verify_secret("rscim_abd", &hash));
+        assert!(!verify_secret("rscim_abc", "not a phc string"));
+    }
+
+    #[test]
+    fn header_forms() {
+        assert_eq!(credential_from_header("Bearer abc"), Some("abc"));
+        assert_eq!(credential_from_header("bearer   abc "), Some("abc"));
+        assert_eq!(credential_from_header("abc"), Some("abc"));
+        assert_eq!(credential_from_header("Basic abc"), None);
+        assert_eq!(credential_from_header("Bearer "), None);
+        assert_eq!(credential_from_header(""), None);
+    }
+
+    #[test]
+    fn api_key_ids_parse_from_keys() {
+        let id = ApiKeyId::generate();
+        let body = id.as_str().trim_start_matches("key_");
+        let key = format!("rk_{body}_{}", random_secret(32));
+        assert_eq!(api_key_id_of(&key), Some(id));
+        assert_eq!(api_key_id_of("rk_short"), None);
+        assert_eq!(api_key_id_of("sk_live_123"), None);
+    }
+}

@@ -1,0 +1,325 @@
+//! The event store: append-only, written in the same transaction as the state it describes.
+//!
+//! # Guarantees
+//!
+//! 1. **Outbox**: a [`DirectoryWrite`] is one database transaction; state changes and the events
+//!    appended to it commit together or not at all.
+//! 2. **Gapless per-directory sequence**: appending bumps `directories.event_sequence` inside the
+//!    transaction, which row-locks the directory until commit. Two writers of one directory
+//!    therefore commit one after the other and their sequences follow commit order; a rollback
+//!    rolls the counter back too, so no number is ever skipped.
+//! 3. **A cursor that never skips or repeats** ([`Store::list_events`]). Events are read in
+//!    `(tx_id, position)` order. On SQLite there is one writer at a time, so `position` (the
+//!    autoincrement key) already is commit order and `tx_id` is 0. On PostgreSQL `position` is
+//!    assigned at insert, not at commit, so a reader could see position 7 before 6 commits and
+//!    skip 6 forever (the WorkOS Events API bug). Instead each event records its transaction's
+//!    64-bit id (`pg_current_xact_id()`), and a reader only returns events whose transaction id is
+//!    below the oldest transaction still running (`pg_snapshot_xmin(pg_current_snapshot())`):
+//!    every such transaction has finished, and every transaction that writes later gets a larger
+//!    id, so nothing can ever appear behind a cursor that has been handed out. To make the
+//!    per-directory order agree with this order, a directory write takes a transaction-scoped
+//!    advisory lock on the directory *before* its first write (which is when PostgreSQL assigns
+//!    the transaction id): writers of one directory get increasing transaction ids in commit order.
+
+use crate::entity::event;
+use crate::{Result, Store, StoreError};
+use chrono::Utc;
+use roster_core::{EventEnvelope, EventId, NewEvent};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A position in the event stream: everything up to and including it has been read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventCursor {
+    pub tx_id: i64,
+    pub position: i64,
+}
+
+impl fmt::Display for EventCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.tx_id, self.position)
+    }
+}
+
+impl FromStr for EventCursor {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let invalid = || {
+            format!("'{s}' is not a cursor from this API (use a next_cursor value or an event id)")
+        };
+        let (tx, pos) = s.split_once('-').ok_or_else(invalid)?;
+        Ok(EventCursor {
+            tx_id: tx.parse().map_err(|_| invalid())?,
+            position: pos.parse().map_err(|_| invalid())?,
+        })
+    }
+}
+
+/// A request for a page of the event stream.
+#[derive(Clone, Debug, Default)]
+pub struct EventQuery {
+    pub after: EventCursor,
+    pub limit: u64,
+    pub types: Vec<String>,
+    pub organization_id: Option<String>,
+    pub directory_id: Option<String>,
+    /// How long a read may wait for transactions in flight at its start (PostgreSQL only).
+    pub wait_for_recent: Duration,
+}
+
+/// Events in stream order and where to continue; at the end, `next_cursor` is where to poll next.
+#[derive(Clone, Debug)]
+pub struct EventPage {
+    pub events: Vec<EventEnvelope>,
+    pub next_cursor: EventCursor,
+}
+
+/// One transaction that changes a directory's state and appends its events (the outbox).
+///
+/// Dropping it without [`DirectoryWrite::commit`] rolls everything back.
+pub struct DirectoryWrite {
+    txn: DatabaseTransaction,
+    directory_id: String,
+    organization_id: String,
+    appended: Vec<EventEnvelope>,
+}
+
+impl Store {
+    /// Starts a write to one directory. Fails with [`StoreError::NotFound`] if it doesn't exist.
+    pub async fn begin_directory_write(&self, directory_id: &str) -> Result<DirectoryWrite> {
+        let txn = self.connection().begin().await?;
+        let backend = txn.get_database_backend();
+        if backend == DbBackend::Postgres {
+            // Must precede any write: see the module docs (transaction ids in commit order).
+            txn.execute(Statement::from_sql_and_values(
+                backend,
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                [directory_id.into()],
+            ))
+            .await?;
+        }
+        let row = txn
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                match backend {
+                    DbBackend::Postgres => "SELECT organization_id FROM directories WHERE id = $1",
+                    _ => "SELECT organization_id FROM directories WHERE id = ?",
+                },
+                [directory_id.into()],
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let organization_id: String = row.try_get("", "organization_id")?;
+        Ok(DirectoryWrite {
+            txn,
+            directory_id: directory_id.to_owned(),
+            organization_id,
+            appended: Vec::new(),
+        })
+    }
+
+    /// Reads the stream after `query.after`, oldest first (see the module docs for why this
+    /// never skips an event that commits late).
+    ///
+    /// On PostgreSQL the read also waits — up to `query.wait_for_recent` — until every
+    /// transaction that was running when the call began has finished, so that events committed
+    /// before the call (say, the event whose webhook prompted it) are included: read-your-writes.
+    /// Past that wait it returns what is safe to return; nothing is ever skipped either way.
+    pub async fn list_events(&self, query: &EventQuery) -> Result<EventPage> {
+        let horizon = match self.backend() {
+            DbBackend::Postgres => Some(self.settled_horizon(query.wait_for_recent).await?),
+            _ => None,
+        };
+        let after = query.after;
+        let mut select = event::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(event::Column::TxId.gt(after.tx_id))
+                    .add(
+                        Condition::all()
+                            .add(event::Column::TxId.eq(after.tx_id))
+                            .add(event::Column::Position.gt(after.position)),
+                    ),
+            )
+            .order_by_asc(event::Column::TxId)
+            .order_by_asc(event::Column::Position)
+            .limit(query.limit);
+        if let Some(horizon) = horizon {
+            select = select.filter(event::Column::TxId.lt(horizon));
+        }
+        if !query.types.is_empty() {
+            select = select.filter(event::Column::EventType.is_in(query.types.clone()));
+        }
+        if let Some(org) = &query.organization_id {
+            select = select.filter(event::Column::OrganizationId.eq(org.clone()));
+        }
+        if let Some(dir) = &query.directory_id {
+            select = select.filter(event::Column::DirectoryId.eq(dir.clone()));
+        }
+        let rows = select.all(self.connection()).await?;
+        let next_cursor = rows
+            .last()
+            .map(|r| EventCursor {
+                tx_id: r.tx_id,
+                position: r.position,
+            })
+            .unwrap_or(after);
+        Ok(EventPage {
+            events: rows.into_iter().map(envelope).collect(),
+            next_cursor,
+        })
+    }
+
+    /// The PostgreSQL visibility horizon: every transaction with a smaller id has finished.
+    /// Waits (bounded) until it passes every transaction that was running at the start.
+    async fn settled_horizon(&self, wait: Duration) -> Result<i64> {
+        let backend = self.backend();
+        let scalar = |sql: &'static str| async move {
+            let row = self
+                .connection()
+                .query_one(Statement::from_string(backend, sql))
+                .await?
+                .ok_or_else(|| StoreError::Corrupt("snapshot query returned no row".into()))?;
+            Ok::<i64, StoreError>(row.try_get("", "x")?)
+        };
+        let target =
+            scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS x").await?;
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            let horizon =
+                scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x").await?;
+            if horizon >= target || tokio::time::Instant::now() + pause > deadline {
+                return Ok(horizon);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// The cursor just after an event, so `after=<event id>` works like `after=<cursor>`.
+    pub async fn event_cursor(&self, event_id: &str) -> Result<Option<EventCursor>> {
+        Ok(event::Entity::find()
+            .filter(event::Column::Id.eq(event_id))
+            .one(self.connection())
+            .await?
+            .map(|r| EventCursor {
+                tx_id: r.tx_id,
+                position: r.position,
+            }))
+    }
+
+    /// One event by id.
+    pub async fn find_event(&self, event_id: &str) -> Result<Option<EventEnvelope>> {
+        Ok(event::Entity::find()
+            .filter(event::Column::Id.eq(event_id))
+            .one(self.connection())
+            .await?
+            .map(envelope))
+    }
+}
+
+impl DirectoryWrite {
+    /// The transaction, for the state changes that go with the events.
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn directory_id(&self) -> &str {
+        &self.directory_id
+    }
+
+    pub fn organization_id(&self) -> &str {
+        &self.organization_id
+    }
+
+    /// Appends events, numbering them after the directory's last event.
+    pub async fn append(&mut self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let count = i64::try_from(events.len())
+            .map_err(|_| StoreError::Corrupt("too many events".into()))?;
+        let backend = self.txn.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "UPDATE directories SET event_sequence = event_sequence + $1 WHERE id = $2 \
+                 RETURNING event_sequence, pg_current_xact_id()::text::bigint AS tx_id"
+            }
+            _ => {
+                "UPDATE directories SET event_sequence = event_sequence + ? WHERE id = ? \
+                 RETURNING event_sequence, 0 AS tx_id"
+            }
+        };
+        let row = self
+            .txn
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [count.into(), self.directory_id.clone().into()],
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let last_sequence: i64 = row.try_get("", "event_sequence")?;
+        let tx_id: i64 = row.try_get("", "tx_id")?;
+        let first_sequence = last_sequence - count + 1;
+        let now = Utc::now();
+
+        let mut models = Vec::with_capacity(events.len());
+        let mut envelopes = Vec::with_capacity(events.len());
+        for (offset, new_event) in (0..).zip(events) {
+            let envelope = EventEnvelope {
+                id: EventId::generate().into_string(),
+                event_type: new_event.event_type.as_str().to_owned(),
+                created_at: now,
+                organization_id: self.organization_id.clone(),
+                directory_id: Some(self.directory_id.clone()),
+                sequence: Some(first_sequence + offset),
+                data: new_event.data,
+                previous_attributes: new_event.previous_attributes,
+            };
+            models.push(event::ActiveModel {
+                id: Set(envelope.id.clone()),
+                event_type: Set(envelope.event_type.clone()),
+                organization_id: Set(envelope.organization_id.clone()),
+                directory_id: Set(envelope.directory_id.clone()),
+                sequence: Set(envelope.sequence),
+                tx_id: Set(tx_id),
+                data: Set(envelope.data.clone()),
+                previous_attributes: Set(envelope.previous_attributes.clone()),
+                created_at: Set(now),
+                ..Default::default()
+            });
+            envelopes.push(envelope);
+        }
+        event::Entity::insert_many(models).exec(&self.txn).await?;
+        self.appended.extend(envelopes.iter().cloned());
+        Ok(envelopes)
+    }
+
+    /// Commits state and events together; returns the events now durable.
+    pub async fn commit(self) -> Result<Vec<EventEnvelope>> {
+        self.txn.commit().await?;
+        Ok(self.appended)
+    }
+}
+
+fn envelope(row: event::Model) -> EventEnvelope {
+    EventEnvelope {
+        id: row.id,
+        event_type: row.event_type,
+        created_at: row.created_at,
+        organization_id: row.organization_id,
+        directory_id: row.directory_id,
+        sequence: row.sequence,
+        data: row.data,
+        previous_attributes: row.previous_attributes,
+    }
+}

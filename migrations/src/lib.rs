@@ -1,0 +1,26 @@
+//! Roster database migrations.
+//!
+//! One code path for SQLite and PostgreSQL: only the `SchemaManager` builder API and
+//! migration-local `DeriveIden` enums are used (never the live entities), so a migration
+//! stays frozen once released. Modules are listed in order in [`Migrator::migrations`].
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_tenancy;
+mod m20261123_000002_create_directory_data;
+mod m20261123_000003_create_events;
+
+/// The Roster migrator: `Migrator::up(&db, None)` brings a database to the latest schema.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_tenancy::Migration),
+            Box::new(m20261123_000002_create_directory_data::Migration),
+            Box::new(m20261123_000003_create_events::Migration),
+        ]
+    }
+}

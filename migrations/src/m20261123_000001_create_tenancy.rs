@@ -1,0 +1,281 @@
+//! Tenancy: organizations, management API keys, directories and their SCIM bearer tokens.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Organizations::Table)
+                    .col(
+                        ColumnDef::new(Organizations::Id)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Organizations::Name).text().not_null())
+                    .col(ColumnDef::new(Organizations::ExternalId).text().null())
+                    .col(
+                        ColumnDef::new(Organizations::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Organizations::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_organizations_external_id")
+                    .table(Organizations::Table)
+                    .col(Organizations::ExternalId)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(ApiKeys::Table)
+                    .col(ColumnDef::new(ApiKeys::Id).text().not_null().primary_key())
+                    .col(ColumnDef::new(ApiKeys::Name).text().not_null())
+                    .col(ColumnDef::new(ApiKeys::KeyHash).text().not_null())
+                    .col(
+                        ColumnDef::new(ApiKeys::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiKeys::LastUsedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(ApiKeys::RevokedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Directories::Table)
+                    .col(
+                        ColumnDef::new(Directories::Id)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::OrganizationId)
+                            .text()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Directories::Name).text().not_null())
+                    .col(ColumnDef::new(Directories::Provider).text().not_null())
+                    .col(ColumnDef::new(Directories::ScimVersion).text().not_null())
+                    .col(ColumnDef::new(Directories::State).text().not_null())
+                    .col(
+                        ColumnDef::new(Directories::Enabled)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::Settings)
+                            .json_binary()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::EventSequence)
+                            .big_integer()
+                            .not_null()
+                            .default(0i64),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::ActivatedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::LastRequestAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Directories::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_directories_organization_id")
+                            .from(Directories::Table, Directories::OrganizationId)
+                            .to(Organizations::Table, Organizations::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_directories_organization_id")
+                    .table(Directories::Table)
+                    .col(Directories::OrganizationId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_directories_organization_id_id")
+                    .table(Directories::Table)
+                    .col(Directories::OrganizationId)
+                    .col(Directories::Id)
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(DirectoryTokens::Table)
+                    .col(
+                        ColumnDef::new(DirectoryTokens::Id)
+                            .text()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(DirectoryTokens::DirectoryId)
+                            .text()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(DirectoryTokens::TokenHash).text().not_null())
+                    .col(ColumnDef::new(DirectoryTokens::Suffix).text().not_null())
+                    .col(
+                        ColumnDef::new(DirectoryTokens::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(DirectoryTokens::ExpiresAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(DirectoryTokens::LastUsedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_directory_tokens_directory_id")
+                            .from(DirectoryTokens::Table, DirectoryTokens::DirectoryId)
+                            .to(Directories::Table, Directories::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_directory_tokens_directory_id")
+                    .table(DirectoryTokens::Table)
+                    .col(DirectoryTokens::DirectoryId)
+                    .to_owned(),
+            )
+            .await?;
+
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Reverse order of creation; indexes go with their tables.
+        manager
+            .drop_table(Table::drop().table(DirectoryTokens::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Directories::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ApiKeys::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Organizations::Table).to_owned())
+            .await?;
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Organizations {
+    Table,
+    Id,
+    Name,
+    ExternalId,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ApiKeys {
+    Table,
+    Id,
+    Name,
+    KeyHash,
+    CreatedAt,
+    LastUsedAt,
+    RevokedAt,
+}
+
+#[derive(DeriveIden)]
+enum Directories {
+    Table,
+    Id,
+    OrganizationId,
+    Name,
+    Provider,
+    ScimVersion,
+    State,
+    Enabled,
+    Settings,
+    EventSequence,
+    ActivatedAt,
+    LastRequestAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum DirectoryTokens {
+    Table,
+    Id,
+    DirectoryId,
+    TokenHash,
+    Suffix,
+    CreatedAt,
+    ExpiresAt,
+    LastUsedAt,
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: a real Roster server per test, driven over HTTP like a vendor's backend,
+//! an IdP and an Events API consumer. Each test covers every configured engine (SQLite always,
+//! PostgreSQL when `ROSTER_TEST_POSTGRES_URL` is set).
+
+mod api_basics;
+mod directories;
+mod events;
+mod organizations;
+mod tokens;
