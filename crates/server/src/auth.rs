@@ -247,6 +247,7 @@ pub fn credential_from_header(value: &str) -> Option<&str> {
     let secret = match value.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
         Some(_) => return None,
+        None if value.eq_ignore_ascii_case("bearer") => return None,
         None => value,
     };
     (!secret.is_empty()).then_some(secret)
