@@ -196,6 +196,7 @@ async fn serve(overrides: Overrides, role: Role) -> anyhow::Result<()> {
             config.public_url
         );
     }
+    println!("  Stop with Ctrl-C or SIGTERM (in-flight requests are drained).");
     tracing::info!(listen = %running.local_addr, role = ?role, "roster started");
 
     tokio::spawn(async move {
