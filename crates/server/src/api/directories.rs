@@ -77,7 +77,7 @@ fn changed_fields(before: &Value, after: &Value) -> Map<String, Value> {
 }
 
 /// Create a directory; the response carries its SCIM token, which is never shown again.
-#[utoipa::path(post, path = "/api/v1/organizations/{organization_id}/directories", tag = "directories",
+#[utoipa::path(post, operation_id = "create_directory", path = "/api/v1/organizations/{organization_id}/directories", tag = "directories",
     request_body = DirectoryIn,
     responses((status = 201, body = DirectoryCreatedOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
@@ -140,7 +140,7 @@ pub async fn create(
 }
 
 /// List an organization's directories.
-#[utoipa::path(get, path = "/api/v1/organizations/{organization_id}/directories", tag = "directories",
+#[utoipa::path(get, operation_id = "list_directories", path = "/api/v1/organizations/{organization_id}/directories", tag = "directories",
     params(ListParams),
     responses((status = 200, body = ListOut<DirectoryOut>), (status = 404, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
@@ -167,7 +167,7 @@ pub async fn list(
 }
 
 /// Get a directory with its settings and warnings (never its token).
-#[utoipa::path(get, path = "/api/v1/directories/{directory_id}", tag = "directories",
+#[utoipa::path(get, operation_id = "get_directory", path = "/api/v1/directories/{directory_id}", tag = "directories",
     responses((status = 200, body = DirectoryOut), (status = 404, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn get(
@@ -185,7 +185,7 @@ pub async fn get(
 
 /// Change a directory's name, enabled flag or settings. Emits `directory.updated` with the
 /// previous values of what changed.
-#[utoipa::path(patch, path = "/api/v1/directories/{directory_id}", tag = "directories",
+#[utoipa::path(patch, operation_id = "update_directory", path = "/api/v1/directories/{directory_id}", tag = "directories",
     request_body = DirectoryPatch,
     responses((status = 200, body = DirectoryOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
@@ -235,7 +235,7 @@ pub async fn update(
 }
 
 /// Delete a directory with its users, groups and tokens. Emits `directory.deleted`.
-#[utoipa::path(delete, path = "/api/v1/directories/{directory_id}", tag = "directories",
+#[utoipa::path(delete, operation_id = "delete_directory", path = "/api/v1/directories/{directory_id}", tag = "directories",
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn delete(
@@ -256,7 +256,7 @@ pub async fn delete(
 
 /// Issue a new SCIM token. The old one stops working now, or after `grace_seconds`; users,
 /// groups and events are kept. Emits `directory.token_rotated`.
-#[utoipa::path(post, path = "/api/v1/directories/{directory_id}/token", tag = "directories",
+#[utoipa::path(post, operation_id = "rotate_directory_token", path = "/api/v1/directories/{directory_id}/token", tag = "directories",
     request_body(content = TokenRotateIn, description = "optional"),
     responses((status = 200, body = TokenRotatedOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]

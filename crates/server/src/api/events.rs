@@ -39,7 +39,7 @@ pub struct EventsOut {
 
 /// Read events after a cursor. A consumer that passes each `next_cursor` back sees every event
 /// exactly once, in order, even while writes commit concurrently.
-#[utoipa::path(get, path = "/api/v1/events", tag = "events",
+#[utoipa::path(get, operation_id = "list_events", path = "/api/v1/events", tag = "events",
     params(EventParams),
     responses((status = 200, body = EventsOut), (status = 400, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]

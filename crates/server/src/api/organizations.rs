@@ -30,7 +30,7 @@ fn check_external_id(errors: &mut ValidationErrors, external_id: Option<&str>) {
 }
 
 /// Create an organization.
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations",
+#[utoipa::path(post, operation_id = "create_organization", path = "/api/v1/organizations", tag = "organizations",
     request_body = OrganizationIn,
     responses((status = 201, body = OrganizationOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
@@ -61,7 +61,7 @@ pub struct OrganizationListParams {
 }
 
 /// List organizations, oldest first.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations",
+#[utoipa::path(get, operation_id = "list_organizations", path = "/api/v1/organizations", tag = "organizations",
     params(OrganizationListParams),
     responses((status = 200, body = ListOut<OrganizationOut>)),
     security(("api_key" = [])))]
@@ -87,7 +87,7 @@ pub async fn list(
 }
 
 /// Get an organization.
-#[utoipa::path(get, path = "/api/v1/organizations/{organization_id}", tag = "organizations",
+#[utoipa::path(get, operation_id = "get_organization", path = "/api/v1/organizations/{organization_id}", tag = "organizations",
     responses((status = 200, body = OrganizationOut), (status = 404, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn get(
@@ -104,7 +104,7 @@ pub async fn get(
 }
 
 /// Rename an organization or change its external_id.
-#[utoipa::path(patch, path = "/api/v1/organizations/{organization_id}", tag = "organizations",
+#[utoipa::path(patch, operation_id = "update_organization", path = "/api/v1/organizations/{organization_id}", tag = "organizations",
     request_body = OrganizationPatch,
     responses((status = 200, body = OrganizationOut), (status = 404, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
@@ -137,7 +137,7 @@ pub async fn update(
 }
 
 /// Delete an organization and all its directories (each emits `directory.deleted`).
-#[utoipa::path(delete, path = "/api/v1/organizations/{organization_id}", tag = "organizations",
+#[utoipa::path(delete, operation_id = "delete_organization", path = "/api/v1/organizations/{organization_id}", tag = "organizations",
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn delete(
