@@ -39,6 +39,11 @@ impl FromRequest for ApiKey {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        crate::telemetry::record_tenant(
+            req,
+            req.match_info().get("organization_id"),
+            req.match_info().get("directory_id"),
+        );
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let credential = req
             .headers()
