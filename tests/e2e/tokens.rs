@@ -188,7 +188,7 @@ async fn a_grace_period_keeps_the_old_token_working_until_it_ends() {
             .expect(
                 Method::POST,
                 &format!("/api/v1/directories/{id}/token"),
-                Some(json!({"grace_seconds": 2})),
+                Some(json!({"grace_seconds": 3})),
                 200,
             )
             .await;
@@ -208,7 +208,7 @@ async fn a_grace_period_keeps_the_old_token_working_until_it_ends() {
                 .0,
             200
         );
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        tokio::time::sleep(Duration::from_millis(3500)).await;
         assert_eq!(
             app.scim_get(&spc(&directory), Some(&format!("Bearer {old}")))
                 .await
