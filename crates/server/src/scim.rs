@@ -10,7 +10,6 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use roster_core::{DirectoryState, EventType, NewEvent, ScimVersion};
-use serde_json::json;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -127,29 +126,18 @@ async fn activate(state: &AppState, directory_id: &str) -> roster_store::Result<
 }
 
 async fn service_provider_config(auth: DirectoryAuth, state: web::Data<AppState>) -> HttpResponse {
+    use roster_scim::discovery::{self, DiscoveryOptions};
     let base = format!(
         "{}/scim/{}/{}",
         state.public_url,
         auth.version.path_segment(),
         auth.directory_id
     );
-    let body = json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": format!("{}/docs", state.public_url),
-        "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-        "filter": {"supported": true, "maxResults": 1000},
-        "changePassword": {"supported": false},
-        "sort": {"supported": false},
-        "etag": {"supported": true},
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "Bearer token",
-            "description": "Authorization: Bearer <directory token>",
-            "primary": true
-        }],
-        "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig")}
-    });
+    let options = DiscoveryOptions::default();
+    let body = match auth.version {
+        ScimVersion::V2 => discovery::service_provider_config(&base, &options),
+        ScimVersion::V1_1 => discovery::service_provider_config_v1(&base, &options),
+    };
     HttpResponse::Ok()
         .content_type(SCIM_CONTENT_TYPE)
         .body(body.to_string())
