@@ -95,12 +95,12 @@ impl Store {
     }
 
     /// Deletes the organization and its directories; each directory deletion commits with its
-    /// `directory.deleted` event (built by `deleted_event`).
+    /// `directory.deleted` event (built by `deleted_event`). Returns the deleted directories' ids.
     pub async fn delete_organization(
         &self,
         id: &str,
         deleted_event: impl Fn(&directory::Model) -> NewEvent,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         if self.find_organization(id).await?.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -111,8 +111,8 @@ impl Store {
             .into_tuple()
             .all(self.connection())
             .await?;
-        for directory_id in directory_ids {
-            match self.delete_directory(&directory_id, &deleted_event).await {
+        for directory_id in &directory_ids {
+            match self.delete_directory(directory_id, &deleted_event).await {
                 Ok(()) | Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e),
             }
@@ -120,6 +120,6 @@ impl Store {
         organization::Entity::delete_by_id(id.to_owned())
             .exec(self.connection())
             .await?;
-        Ok(())
+        Ok(directory_ids)
     }
 }

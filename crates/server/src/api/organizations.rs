@@ -146,30 +146,13 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let public_url = state.public_url.clone();
-    let store = state.store.clone();
-    let directories = {
-        // Evict every token of the organization's directories once they are gone.
-        let mut ids = Vec::new();
-        let mut page = roster_store::PageRequest {
-            after: None,
-            limit: 100,
-        };
-        loop {
-            let batch = store.list_directories(&path, &page).await?;
-            ids.extend(batch.data.iter().map(|d| d.id.clone()));
-            match batch.next_cursor {
-                Some(next) => page.after = Some(next),
-                None => break,
-            }
-        }
-        ids
-    };
-    store
+    let deleted = state
+        .store
         .delete_organization(&path, |d| super::directories::deleted_event(d, &public_url))
         .await
         .map_err(|e| not_found_as(e, "organization"))?;
-    for id in directories {
-        state.verifier.evict_directory(&id);
+    for directory_id in deleted {
+        state.verifier.evict_directory(&directory_id);
     }
     Ok(HttpResponse::NoContent().finish())
 }
