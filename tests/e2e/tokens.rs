@@ -235,3 +235,44 @@ async fn a_grace_period_keeps_the_old_token_working_until_it_ends() {
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn scim_1_1_clients_get_their_own_discovery_document_and_error_shape() {
+    let app = TestApp::spawn(&engines()[0]).await;
+    let org = app.create_organization("Acme").await;
+    let created = app
+        .expect(
+            Method::POST,
+            &format!(
+                "/api/v1/organizations/{}/directories",
+                org["id"].as_str().expect("id")
+            ),
+            Some(json!({"name": "Okta 1.1", "provider": "okta", "scim_version": "1.1"})),
+            201,
+        )
+        .await;
+    let base = created["directory"]["scim_base_url"].as_str().expect("url");
+    let base = &base[app.base_url.len()..];
+    let token = created["token"].as_str().expect("token");
+
+    // Okta's 1.1 agent asks for the plural form.
+    let (status, spc) = app
+        .scim_get(&format!("{base}/ServiceProviderConfigs"), Some(token))
+        .await;
+    assert_eq!(status, 200, "{spc}");
+    assert_eq!(spc["schemas"][0], "urn:scim:schemas:core:1.0");
+    assert_eq!(spc["patch"]["supported"], true);
+
+    let (status, error) = app
+        .scim_get(
+            &format!("{base}/ServiceProviderConfigs"),
+            Some("Bearer wrong"),
+        )
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        error["Errors"][0]["code"], "401",
+        "SCIM 1.1 error body: {error}"
+    );
+    app.shutdown().await;
+}
