@@ -160,6 +160,9 @@ impl Default for DirectorySettings {
     }
 }
 
+/// The largest seat limit accepted (larger ones are surely typos; `null` means no limit).
+pub const MAX_SEAT_LIMIT: u32 = 10_000_000;
+
 /// A warning code shown beside the settings (API `warnings`, portal banner).
 pub const WARNING_NO_ADMIN_ROLE_MAPPING: &str = "no_admin_role_mapping";
 
@@ -177,6 +180,12 @@ impl DirectorySettings {
 
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        if self.seat_limit.is_some_and(|limit| limit > MAX_SEAT_LIMIT) {
+            errors.push(
+                "seat_limit",
+                format!("at most {MAX_SEAT_LIMIT}; use null for no limit"),
+            );
+        }
         if let Some(role) = &self.default_role {
             errors.check_text("default_role", role, 100);
         }

@@ -4,7 +4,7 @@
 
 use crate::auth::Verifier;
 use crate::config::{secret_bytes, Config, ConfigError};
-use crate::error::{json_config, path_config, query_config, ApiError};
+use crate::error::{path_config, payload_config, query_config, ApiError};
 use crate::state::AppState;
 use crate::telemetry::RosterRootSpan;
 use actix_web::dev::Service;
@@ -83,7 +83,7 @@ pub fn start(
     let server = HttpServer::new(move || {
         let app = App::new()
             .app_data(state.clone())
-            .app_data(json_config())
+            .app_data(payload_config())
             .app_data(query_config())
             .app_data(path_config())
             .wrap_fn(|req, srv| {

@@ -20,6 +20,11 @@ pub enum ApiError {
     Validation(ValidationErrors),
     Unauthorized,
     NotFound(&'static str),
+    /// The route exists but not with this method; `allow` lists the ones it has.
+    MethodNotAllowed {
+        method: String,
+        allow: &'static str,
+    },
     Conflict(String),
     /// The database is down: try again.
     Unavailable,
@@ -34,7 +39,7 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `invalid_request`, `validation_failed`, `unauthorized`,
-    /// `not_found`, `conflict`, `unavailable`, `internal`.
+    /// `not_found`, `method_not_allowed`, `conflict`, `unavailable`, `internal`.
     pub code: &'static str,
     /// What went wrong, for a person.
     pub message: String,
@@ -61,6 +66,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -78,6 +84,12 @@ impl fmt::Display for ApiError {
                  (create one with `roster api-key create --name NAME`)",
             ),
             ApiError::NotFound(what) => write!(f, "{what} not found"),
+            ApiError::MethodNotAllowed { method, allow } => {
+                write!(
+                    f,
+                    "{method} is not allowed on this route (allowed: {allow})"
+                )
+            }
             ApiError::Unavailable => {
                 f.write_str("the database is unavailable; retry in a few seconds")
             }
@@ -93,6 +105,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +127,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, *allow));
             }
             _ => {}
         }
@@ -153,27 +169,13 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-/// Malformed JSON bodies, query strings and paths answer with our error shape and serde's
-/// message, which names the field and what was expected.
-pub fn json_config() -> actix_web::web::JsonConfig {
-    actix_web::web::JsonConfig::default()
-        .limit(1 << 20)
-        .content_type_required(false)
-        .error_handler(|err, _| {
-            let message = match &err {
-                actix_web::error::JsonPayloadError::Deserialize(e) => {
-                    format!("invalid JSON body: {e}")
-                }
-                actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
-                | actix_web::error::JsonPayloadError::Overflow { .. } => {
-                    "request body too large (limit 1 MiB)".to_owned()
-                }
-                other => format!("invalid request body: {other}"),
-            };
-            ApiError::BadRequest(message).into()
-        })
+/// Bodies up to 1 MiB; larger ones are refused before they are read.
+pub fn payload_config() -> actix_web::web::PayloadConfig {
+    actix_web::web::PayloadConfig::new(1 << 20)
 }
 
+/// Malformed query strings and paths answer with our error shape and serde's message, which
+/// names the field and what was expected.
 pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default()
         .error_handler(|err, _| ApiError::BadRequest(format!("invalid query string: {err}")).into())

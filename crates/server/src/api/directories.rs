@@ -5,7 +5,7 @@ use super::dto::{
     TokenRotatedOut,
 };
 use super::organizations::not_found_as;
-use super::{ApiKey, ListParams};
+use super::{method_not_allowed, ApiKey, JsonBody, ListParams, OptionalJsonBody};
 use crate::auth::generate_scim_token;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,17 +20,21 @@ use serde_json::{Map, Value};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/organizations/{organization_id}/directories")
+            .default_service(method_not_allowed("GET, POST"))
             .route(web::post().to(create))
             .route(web::get().to(list)),
     )
     .service(
         web::resource("/directories/{directory_id}")
+            .default_service(method_not_allowed("GET, PATCH, DELETE"))
             .route(web::get().to(get))
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
     )
     .service(
-        web::resource("/directories/{directory_id}/token").route(web::post().to(rotate_token)),
+        web::resource("/directories/{directory_id}/token")
+            .default_service(method_not_allowed("POST"))
+            .route(web::post().to(rotate_token)),
     );
 }
 
@@ -85,7 +89,7 @@ pub async fn create(
     _key: ApiKey,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<DirectoryIn>,
+    JsonBody(body): JsonBody<DirectoryIn>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::default();
     errors.check_text("name", &body.name, 200);
@@ -193,9 +197,9 @@ pub async fn update(
     _key: ApiKey,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<DirectoryPatch>,
+    JsonBody(body): JsonBody<DirectoryPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = body.into_inner();
+    let mut body = body;
     let mut errors = ValidationErrors::default();
     if let Some(name) = &body.name {
         errors.check_text("name", name, 200);
@@ -257,14 +261,14 @@ pub async fn delete(
 /// Issue a new SCIM token. The old one stops working now, or after `grace_seconds`; users,
 /// groups and events are kept. Emits `directory.token_rotated`.
 #[utoipa::path(post, operation_id = "rotate_directory_token", path = "/api/v1/directories/{directory_id}/token", tag = "directories",
-    request_body(content = TokenRotateIn, description = "optional"),
+    request_body(content = Option<TokenRotateIn>, description = "optional"),
     responses((status = 200, body = TokenRotatedOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn rotate_token(
     _key: ApiKey,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Option<web::Json<TokenRotateIn>>,
+    OptionalJsonBody(body): OptionalJsonBody<TokenRotateIn>,
 ) -> Result<HttpResponse, ApiError> {
     let grace_seconds = body.and_then(|b| b.grace_seconds).unwrap_or(0);
     if !(0..=MAX_GRACE_SECONDS).contains(&grace_seconds) {

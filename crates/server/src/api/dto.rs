@@ -41,17 +41,20 @@ impl From<organization::Model> for OrganizationOut {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationIn {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    #[schema(min_length = 1, max_length = 256, pattern = r"\S")]
     pub external_id: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 256, pattern = r"\S")]
     pub external_id: Option<Option<String>>,
 }
 
@@ -107,11 +110,36 @@ impl DirectoryOut {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryIn {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
-    /// okta, entra, onelogin, jumpcloud, google, rippling or generic.
+    #[schema(inline, value_type = ProviderName)]
     pub provider: String,
-    /// "2.0" (default) or "1.1".
+    #[schema(inline, value_type = Option<ScimVersionName>)]
     pub scim_version: Option<String>,
+}
+
+/// The identity provider: selects setup guides and quirk handling.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ProviderName {
+    Okta,
+    Entra,
+    Onelogin,
+    Jumpcloud,
+    Google,
+    Rippling,
+    Generic,
+}
+
+/// The SCIM version the IdP speaks ("2.0" by default).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum ScimVersionName {
+    #[schema(rename = "2.0")]
+    V2,
+    #[schema(rename = "1.1")]
+    V1,
 }
 
 /// The new directory and its SCIM token. The token appears in this response only.
@@ -125,13 +153,14 @@ pub struct DirectoryCreatedOut {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: Option<String>,
     pub enabled: Option<bool>,
     /// `suspend` or `delete`.
     #[schema(value_type = Option<String>)]
     pub deactivation_policy: Option<roster_core::DeactivationPolicy>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<u32>)]
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 10_000_000)]
     pub seat_limit: Option<Option<u32>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
@@ -162,6 +191,7 @@ impl DirectoryPatch {
 #[serde(deny_unknown_fields)]
 pub struct TokenRotateIn {
     /// Keep the old token working this long (0–604800 seconds); default: stop it now.
+    #[schema(minimum = 0, maximum = 604800)]
     pub grace_seconds: Option<i64>,
 }
 

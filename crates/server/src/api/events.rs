@@ -9,7 +9,11 @@ use roster_store::{EventCursor, EventQuery};
 use serde::{Deserialize, Serialize};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::get().to(list));
+    cfg.service(
+        web::resource("/events")
+            .default_service(super::method_not_allowed("GET"))
+            .route(web::get().to(list)),
+    );
 }
 
 /// How long a read waits for transactions that were in flight when it arrived, so that a consumer
@@ -22,6 +26,7 @@ pub struct EventParams {
     /// A `next_cursor` from a previous call, or an event id; absent: from the beginning.
     pub after: Option<String>,
     /// 1–1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// Comma-separated event types, e.g. `user.created,user.deactivated`.
     pub types: Option<String>,

@@ -1,7 +1,10 @@
 //! The OpenAPI 3 document of the management API, generated from the handlers.
 
 use actix_web::HttpResponse;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -21,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         super::directories::rotate_token,
         super::events::list,
     ),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&ApiKeyScheme),
     tags(
         (name = "organizations", description = "The vendor's tenants"),
@@ -39,7 +43,55 @@ impl Modify for ApiKeyScheme {
             "api_key",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // Every operation can meet these; saying so once keeps the handlers' lists short.
+        let common = [
+            (
+                "400",
+                "Malformed request: bad JSON, unknown field or bad query parameter",
+            ),
+            ("401", "Missing or invalid API key"),
+            (
+                "422",
+                "Well-formed input that breaks a rule; `fields` lists each problem",
+            ),
+            (
+                "503",
+                "The database is unavailable; retry after `Retry-After` seconds",
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_response(description));
+                }
+            }
+        }
     }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody"))))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 /// The document as JSON.

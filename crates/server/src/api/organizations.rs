@@ -1,7 +1,7 @@
 //! `/organizations`: the vendor's tenants.
 
 use super::dto::{ListOut, OrganizationIn, OrganizationOut, OrganizationPatch};
-use super::{ApiKey, ListParams};
+use super::{method_not_allowed, ApiKey, JsonBody, ListParams};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -12,11 +12,13 @@ use serde::Deserialize;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/organizations")
+            .default_service(method_not_allowed("GET, POST"))
             .route(web::post().to(create))
             .route(web::get().to(list)),
     )
     .service(
         web::resource("/organizations/{organization_id}")
+            .default_service(method_not_allowed("GET, PATCH, DELETE"))
             .route(web::get().to(get))
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
@@ -37,7 +39,7 @@ fn check_external_id(errors: &mut ValidationErrors, external_id: Option<&str>) {
 pub async fn create(
     _key: ApiKey,
     state: web::Data<AppState>,
-    body: web::Json<OrganizationIn>,
+    JsonBody(body): JsonBody<OrganizationIn>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = ValidationErrors::default();
     errors.check_text("name", &body.name, 200);
@@ -54,6 +56,8 @@ pub async fn create(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationListParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub after: Option<String>,
     /// Only the organization with this external_id.
@@ -106,15 +110,14 @@ pub async fn get(
 /// Rename an organization or change its external_id.
 #[utoipa::path(patch, operation_id = "update_organization", path = "/api/v1/organizations/{organization_id}", tag = "organizations",
     request_body = OrganizationPatch,
-    responses((status = 200, body = OrganizationOut), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = OrganizationOut), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
     security(("api_key" = [])))]
 pub async fn update(
     _key: ApiKey,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<OrganizationPatch>,
+    JsonBody(body): JsonBody<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     let mut errors = ValidationErrors::default();
     if let Some(name) = &body.name {
         errors.check_text("name", name, 200);
