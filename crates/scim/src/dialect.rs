@@ -35,12 +35,13 @@
 //!     "userName": "ada", "active": "True", "meta": {"resourceType": "User"},
 //!     "roles": [{"value": "admin", "primary": "True"}], "emails": null,
 //! });
-//! normalize_resource(&mut body, &registry, "User").unwrap();
+//! normalize_resource(&mut body, &registry, "User")?;
 //! assert_eq!(body, json!({
 //!     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
 //!     "userName": "ada", "active": true,
 //!     "roles": [{"value": "admin", "primary": true}],
 //! }));
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};

@@ -20,7 +20,7 @@
 //! let q = ListQuery::from_query_string(
 //!     "filter=userName%20eq%20%22ada%40example.com%22&startIndex=1&count=100&aadOptscim062020",
 //!     &ListLimits::default(),
-//! ).unwrap();
+//! )?;
 //! assert_eq!(q.start_index, 1);
 //! assert_eq!(q.count, Some(100));
 //! assert_eq!(q.filter_text.as_deref(), Some("userName eq \"ada@example.com\""));
@@ -29,6 +29,7 @@
 //! let body = page.to_json_v2();
 //! assert_eq!(body["totalResults"], 1);           // an integer, never a string
 //! assert_eq!(body["Resources"][0]["id"], "u1");
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 
 use serde_json::{json, Value};

@@ -22,12 +22,13 @@
 //!         {"op": "Add", "path": "members", "value": [{"$ref": null, "value": "u3"}]},
 //!     ],
 //! });
-//! let request = PatchRequest::parse(&body).unwrap();
-//! let outcome = apply(&mut group, &request, &registry, "Group").unwrap();
+//! let request = PatchRequest::parse(&body)?;
+//! let outcome = apply(&mut group, &request, &registry, "Group")?;
 //! assert!(outcome.changed);
 //! assert_eq!(outcome.members_added, vec!["u3"]);
 //! assert_eq!(outcome.members_removed, vec!["u1"]);
 //! assert_eq!(group["members"], json!([{"value": "u2"}, {"value": "u3"}]));
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! # Semantics

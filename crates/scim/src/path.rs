@@ -29,7 +29,7 @@
 //!
 //! let p = AttrPath::parse(
 //!     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
-//! ).unwrap();
+//! )?;
 //! assert_eq!(
 //!     p.urn.as_deref(),
 //!     Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
@@ -40,6 +40,7 @@
 //!     p.to_string(),
 //!     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
 //! );
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! A path that is *only* a schema URN (some clients send
@@ -54,15 +55,16 @@
 //! use roster_scim::path::PatchPath;
 //! use roster_scim::filter::Filter;
 //!
-//! let p = PatchPath::parse(r#"emails[type eq "work"].value"#).unwrap();
+//! let p = PatchPath::parse(r#"emails[type eq "work"].value"#)?;
 //! assert_eq!(p.attr.name, "emails");
-//! assert_eq!(p.value_filter, Some(Filter::parse(r#"type eq "work""#).unwrap()));
+//! assert_eq!(p.value_filter, Some(Filter::parse(r#"type eq "work""#)?));
 //! assert_eq!(p.sub_attr.as_deref(), Some("value"));
 //!
 //! // Errors are `invalidPath` and say where.
 //! let err = PatchPath::parse("emails[type eq").unwrap_err();
 //! assert_eq!(err.scim_type, Some(roster_scim::error::ScimType::InvalidPath));
 //! assert!(err.detail.contains("position 14"), "{}", err.detail);
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 
 use std::fmt;
@@ -109,9 +111,10 @@ impl AttrPath {
     ///
     /// ```
     /// use roster_scim::path::AttrPath;
-    /// let p = AttrPath::parse("name.givenName").unwrap();
+    /// let p = AttrPath::parse("name.givenName")?;
     /// assert_eq!((p.name.as_str(), p.sub_attr.as_deref()), ("name", Some("givenName")));
     /// assert!(AttrPath::parse("name.givenName.x").is_err());
+    /// # Ok::<(), roster_scim::ScimError>(())
     /// ```
     pub fn parse(s: &str) -> Result<AttrPath> {
         let mut p = Parser::new(s, Ctx::Path);

@@ -21,14 +21,15 @@
 //!         AttributeDef::new("photoUrl", AttrKind::Reference).reference_types(&["external"]),
 //!     ],
 //! );
-//! registry.register_extension(acme, RESOURCE_USER).unwrap();
+//! registry.register_extension(acme, RESOURCE_USER)?;
 //!
 //! // Lookups are case-insensitive and accept URN-qualified names.
-//! let path = AttrPath::parse("urn:ietf:params:scim:schemas:extension:acme:1.0:User:JOINDATE").unwrap();
-//! assert_eq!(registry.attribute(&path).unwrap().kind, AttrKind::DateTime);
-//! let path = AttrPath::parse("name.givenName").unwrap();
-//! assert_eq!(registry.attribute(&path).unwrap().name, "givenName");
+//! let path = AttrPath::parse("urn:ietf:params:scim:schemas:extension:acme:1.0:User:JOINDATE")?;
+//! assert_eq!(registry.attribute(&path).map(|a| a.kind), Some(AttrKind::DateTime));
+//! let path = AttrPath::parse("name.givenName")?;
+//! assert_eq!(registry.attribute(&path).map(|a| a.name.as_str()), Some("givenName"));
 //! assert!(registry.schema(USER_SCHEMA).is_some());
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! Schemas serialize to the RFC 7643 §7 representation served at `/Schemas`

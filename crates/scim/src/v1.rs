@@ -41,13 +41,14 @@
 //!         {"value": "u2", "display": "grace"},
 //!     ],
 //! });
-//! let outcome = v1::apply_patch(&mut group, &body, &registry, "Group").unwrap();
+//! let outcome = v1::apply_patch(&mut group, &body, &registry, "Group")?;
 //! assert_eq!(group["members"], json!([{"value": "u2", "display": "grace"}]));
 //! assert_eq!(outcome.members_removed, vec!["u1"]);
 //!
 //! // Responses go back out in the 1.1 shape.
 //! let out = v1::to_v1_resource(&group);
 //! assert_eq!(out["schemas"], json!(["urn:scim:schemas:core:1.0"]));
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 
 use serde_json::{Map, Value};

@@ -43,14 +43,15 @@
 //!     "emails": [{"type": "work", "value": "test.user@okta.local", "primary": true}],
 //! });
 //! let types = DefaultUserGroupTypes;
-//! let f = Filter::parse(r#"username eq "test.user@OKTA.local""#).unwrap();
-//! assert!(f.matches(&user, &types).unwrap());
-//! let f = Filter::parse(r#"emails[type eq "work" and value ew "@okta.local"]"#).unwrap();
-//! assert!(f.matches(&user, &types).unwrap());
-//! let f = Filter::parse("active eq false").unwrap();
-//! assert!(f.matches(&user, &types).unwrap());
+//! let f = Filter::parse(r#"username eq "test.user@OKTA.local""#)?;
+//! assert!(f.matches(&user, &types)?);
+//! let f = Filter::parse(r#"emails[type eq "work" and value ew "@okta.local"]"#)?;
+//! assert!(f.matches(&user, &types)?);
+//! let f = Filter::parse("active eq false")?;
+//! assert!(f.matches(&user, &types)?);
 //! // Booleans have no order.
-//! assert!(Filter::parse("active gt false").unwrap().matches(&user, &types).is_err());
+//! assert!(Filter::parse("active gt false")?.matches(&user, &types).is_err());
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! For many resources, call [`Filter::validate`] once and then
@@ -591,11 +592,12 @@ impl Filter {
     /// use roster_scim::path::AttrPath;
     /// use serde_json::json;
     ///
-    /// let f = Filter::parse(r#"type eq "WORK" and primary eq true"#).unwrap();
+    /// let f = Filter::parse(r#"type eq "WORK" and primary eq true"#)?;
     /// let emails = AttrPath::simple("emails");
-    /// f.validate_element(&emails, &DefaultUserGroupTypes).unwrap();
+    /// f.validate_element(&emails, &DefaultUserGroupTypes)?;
     /// let el = json!({"type": "work", "primary": "True", "value": "a@b.c"});
     /// assert!(f.matches_element(&emails, &el, &DefaultUserGroupTypes));
+    /// # Ok::<(), roster_scim::ScimError>(())
     /// ```
     pub fn matches_element(
         &self,

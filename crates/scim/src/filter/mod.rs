@@ -21,7 +21,7 @@
 //! use roster_scim::filter::{CompValue, CompareOp, Filter};
 //! use roster_scim::path::AttrPath;
 //!
-//! let f = Filter::parse(r#"userName eq "test.user@okta.local""#).unwrap();
+//! let f = Filter::parse(r#"userName eq "test.user@okta.local""#)?;
 //! assert_eq!(
 //!     f,
 //!     Filter::Compare {
@@ -32,7 +32,7 @@
 //! );
 //!
 //! // `and` binds tighter than `or`; keywords are case-insensitive.
-//! let f: Filter = r#"title PR And userType EQ "Employee" or active eq true"#.parse().unwrap();
+//! let f: Filter = r#"title PR And userType EQ "Employee" or active eq true"#.parse()?;
 //! assert_eq!(
 //!     f.to_string(),
 //!     r#"title pr and userType eq "Employee" or active eq true"#
@@ -46,6 +46,7 @@
 //!     "invalid filter at position 9: expected a comparison operator \
 //!      (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after 'userName', found 'equals'"
 //! );
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! # The `attr[filter].sub` form
@@ -58,8 +59,9 @@
 //!
 //! ```
 //! use roster_scim::filter::Filter;
-//! let f = Filter::parse(r#"emails[type eq "work"].value eq "a@b.c""#).unwrap();
+//! let f = Filter::parse(r#"emails[type eq "work"].value eq "a@b.c""#)?;
 //! assert_eq!(f.to_string(), r#"emails[type eq "work" and value eq "a@b.c"]"#);
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! # Limits

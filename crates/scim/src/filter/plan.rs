@@ -10,7 +10,7 @@
 //! use roster_scim::filter::{plan, CompValue, CompareOp, Filter, IndexedAttr, Plan, ResourceKind};
 //!
 //! // Okta's lookup before create: fully indexed.
-//! let f = Filter::parse(r#"userName eq "test.user@okta.local""#).unwrap();
+//! let f = Filter::parse(r#"userName eq "test.user@okta.local""#)?;
 //! let q = plan(&f, ResourceKind::User);
 //! assert!(q.exact);
 //! assert_eq!(
@@ -23,14 +23,15 @@
 //! );
 //!
 //! // Entra's email matching: the email index narrows, `type eq "work"` is re-checked.
-//! let f = Filter::parse(r#"emails[type eq "work"].value eq "a@b.c""#).unwrap();
+//! let f = Filter::parse(r#"emails[type eq "work"].value eq "a@b.c""#)?;
 //! let q = plan(&f, ResourceKind::User);
 //! assert!(!q.exact);
 //! assert!(matches!(q.plan, Plan::Pred { attr: IndexedAttr::EmailValue, .. }));
 //!
 //! // Nothing indexed: scan.
-//! let q = plan(&Filter::parse(r#"title eq "CEO""#).unwrap(), ResourceKind::User);
+//! let q = plan(&Filter::parse(r#"title eq "CEO""#)?, ResourceKind::User);
 //! assert_eq!((q.plan, q.exact), (Plan::ScanAll, false));
+//! # Ok::<(), roster_scim::ScimError>(())
 //! ```
 //!
 //! # Rules
