@@ -3,9 +3,6 @@
 //! of every entity, including JSON columns, column defaults, relations, FK cascades, unique
 //! indexes and the `events.position` auto-increment.
 
-use std::future::Future;
-use std::path::PathBuf;
-
 use chrono::{DateTime, TimeZone, Utc};
 use roster_migrations::{Migrator, MigratorTrait};
 use roster_store::entity::prelude::*;
@@ -14,88 +11,11 @@ use roster_store::entity::{
     request_activity, user,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbErr,
-    EntityTrait, ModelTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, Database, DatabaseConnection, DbErr, EntityTrait, ModelTrait,
+    NotSet, PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
 };
 use serde_json::json;
 
-const POSTGRES_URL_ENV: &str = "ROSTER_TEST_POSTGRES_URL";
-
-fn unique_name() -> String {
-    format!("roster_test_{}", uuid::Uuid::now_v7().simple())
-}
-
-/// A fresh SQLite file in the system temp dir; removed (with its WAL/SHM files) on drop.
-struct TempSqlite {
-    path: PathBuf,
-}
-
-impl TempSqlite {
-    fn new() -> Self {
-        let path = std::env::temp_dir().join(format!("{}.sqlite", unique_name()));
-        Self { path }
-    }
-
-    fn url(&self) -> String {
-        format!("sqlite://{}?mode=rwc", self.path.display())
-    }
-}
-
-impl Drop for TempSqlite {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let mut p = self.path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-}
-
-/// Replaces the database name in a `postgres://…/db?params` URL.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let authority = base[scheme_end..].split('/').next().unwrap_or_default();
-    let mut out = format!("{}{authority}/{database}", &base[..scheme_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// Creates `roster_test_<random>` on the server at `ROSTER_TEST_POSTGRES_URL`, runs `body`
-/// with its URL, and drops it afterwards, also when `body` panics. Nothing to do when PostgreSQL is not configured.
-async fn with_postgres<F, Fut>(body: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let Ok(admin_url) = std::env::var(POSTGRES_URL_ENV) else {
-        eprintln!("{POSTGRES_URL_ENV} not set: PostgreSQL not configured for this run");
-        return;
-    };
-    let name = unique_name();
-    let admin = Database::connect(&admin_url).await.expect("connect admin");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create database");
-    let outcome = tokio::spawn(body(with_database(&admin_url, &name))).await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await
-        .expect("drop database");
-    admin.close().await.expect("close admin");
-    if let Err(err) = outcome {
-        std::panic::resume_unwind(err.into_panic());
-    }
-}
-
-/// A timestamp with microsecond precision, which both engines keep exactly.
 fn at(second: u32, micros: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, second).unwrap()
         + chrono::Duration::microseconds(i64::from(micros))
@@ -491,7 +411,5 @@ async fn exercise(db: &DatabaseConnection) {
 /// SQLite always; PostgreSQL too when `ROSTER_TEST_POSTGRES_URL` is set (always in CI).
 #[tokio::test]
 async fn entities_match_migrations_on_every_configured_engine() {
-    let file = TempSqlite::new();
-    round_trip_every_entity(file.url()).await;
-    with_postgres(round_trip_every_entity).await;
+    roster_testdb::with_each_engine(round_trip_every_entity).await;
 }

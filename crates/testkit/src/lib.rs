@@ -9,38 +9,11 @@
 use reqwest::{Method, StatusCode};
 use roster_server::app::{self, Role};
 use roster_server::config::{Config, LogFormat};
-use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
-/// A database engine under test.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    /// The admin URL (a database we may create others from).
-    Postgres(String),
-}
-
-impl Engine {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Engine::Sqlite => "sqlite",
-            Engine::Postgres(_) => "postgres",
-        }
-    }
-}
-
-/// SQLite, plus PostgreSQL when `ROSTER_TEST_POSTGRES_URL` is set.
-pub fn engines() -> Vec<Engine> {
-    let mut engines = vec![Engine::Sqlite];
-    if let Ok(url) = std::env::var("ROSTER_TEST_POSTGRES_URL") {
-        if !url.is_empty() {
-            engines.push(Engine::Postgres(url));
-        }
-    }
-    engines
-}
+use roster_testdb::TestDatabase;
+pub use roster_testdb::{engines, Engine};
 
 /// A running server with its own database.
 pub struct TestApp {
@@ -52,84 +25,25 @@ pub struct TestApp {
     pub store: roster_store::Store,
     shutdown: CancellationToken,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    SqliteDir(PathBuf),
-    PostgresDb { admin_url: String, name: String },
-}
-
-fn unique_name() -> String {
-    format!("roster_test_{}", uuid::Uuid::now_v7().simple())
-}
-
-/// Replaces the database name of a PostgreSQL URL.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let prefix_end = base
-        .rfind('/')
-        .filter(|&i| i > "postgres://".len())
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{}", &base[..prefix_end], database);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
+    database: TestDatabase,
 }
 
 impl TestApp {
     /// Starts a server on `127.0.0.1:0` with a fresh, migrated database.
     pub async fn spawn(engine: &Engine) -> TestApp {
-        let name = unique_name();
-        let (database_url, cleanup, data_dir) = match engine {
-            Engine::Sqlite => {
-                let dir = std::env::temp_dir().join(&name);
-                std::fs::create_dir_all(&dir).expect("create test data dir");
-                let url = format!("sqlite://{}?mode=rwc", dir.join("roster.db").display());
-                (url, Cleanup::SqliteDir(dir.clone()), dir)
-            }
-            Engine::Postgres(admin_url) => {
-                let admin = Database::connect(admin_url.as_str())
-                    .await
-                    .unwrap_or_else(|e| {
-                        panic!("ROSTER_TEST_POSTGRES_URL {admin_url} unreachable: {e}")
-                    });
-                admin
-                    .execute(Statement::from_string(
-                        admin.get_database_backend(),
-                        format!("CREATE DATABASE {name}"),
-                    ))
-                    .await
-                    .expect("create test database");
-                let _ = admin.close().await;
-                let dir = std::env::temp_dir().join(&name);
-                (
-                    with_database(admin_url, &name),
-                    Cleanup::PostgresDb {
-                        admin_url: admin_url.clone(),
-                        name: name.clone(),
-                    },
-                    dir,
-                )
-            }
-        };
+        let database = TestDatabase::create(engine).await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let mut config = Config {
             listen: addr,
             public_url: format!("http://{addr}"),
-            database_url,
+            database_url: database.url.clone(),
             redis_url: None,
             secret_key: Some(secrecy::SecretString::from(format!(
                 "test-secret-{}",
                 uuid::Uuid::new_v4().simple()
             ))),
-            data_dir,
+            data_dir: database.dir.clone(),
             log_format: LogFormat::Text,
             database_max_connections: 20,
             api_key_cache_seconds: 60,
@@ -157,7 +71,7 @@ impl TestApp {
             store,
             shutdown,
             handle: running.handle,
-            cleanup,
+            database,
         }
     }
 
@@ -296,42 +210,6 @@ impl TestApp {
         self.shutdown.cancel();
         let _ = self.handle.await;
         self.store.close().await;
-        match self.cleanup {
-            Cleanup::SqliteDir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::PostgresDb { admin_url, name } => {
-                if let Ok(admin) = Database::connect(admin_url.as_str()).await {
-                    let _ = admin
-                        .execute(Statement::from_string(
-                            admin.get_database_backend(),
-                            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                        ))
-                        .await;
-                    let _ = admin.close().await;
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn replaces_the_database_of_a_url() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "t1"),
-            "postgres://u:p@h/t1?sslmode=disable"
-        );
+        self.database.destroy().await;
     }
 }
