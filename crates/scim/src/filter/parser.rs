@@ -199,7 +199,9 @@ impl<'a> Parser<'a> {
         Ok(f)
     }
 
-    pub(crate) fn whole_attr_path(&mut self) -> PResult<AttrPath> {
+    /// The attribute path every path form starts with (leading whitespace skipped), with the
+    /// text it was read from.
+    fn leading_attr_path(&mut self) -> PResult<(&'a str, AttrPath)> {
         self.skip_ws();
         let start = self.pos;
         let word = self.take_word();
@@ -209,22 +211,17 @@ impl<'a> Parser<'a> {
                 format!("expected an attribute path, found {}", self.found()),
             );
         }
-        let path = attr_path(word, start)?;
+        Ok((word, attr_path(word, start)?))
+    }
+
+    pub(crate) fn whole_attr_path(&mut self) -> PResult<AttrPath> {
+        let (_, path) = self.leading_attr_path()?;
         self.expect_end()?;
         Ok(path)
     }
 
     pub(crate) fn whole_patch_path(&mut self) -> PResult<PatchPath> {
-        self.skip_ws();
-        let start = self.pos;
-        let word = self.take_word();
-        if word.is_empty() {
-            return self.err(
-                start,
-                format!("expected an attribute path, found {}", self.found()),
-            );
-        }
-        let attr = attr_path(word, start)?;
+        let (word, attr) = self.leading_attr_path()?;
         let mut value_filter = None;
         let mut sub_attr = None;
         self.skip_ws();
