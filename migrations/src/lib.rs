@@ -10,6 +10,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_tenancy;
 mod m20261123_000002_create_directory_data;
 mod m20261123_000003_create_events;
+mod m20261123_000004_scim_ingress;
+mod m20261123_000010_create_webhooks;
 
 /// The Roster migrator: `Migrator::up(&db, None)` brings a database to the latest schema.
 pub struct Migrator;
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_tenancy::Migration),
             Box::new(m20261123_000002_create_directory_data::Migration),
             Box::new(m20261123_000003_create_events::Migration),
+            Box::new(m20261123_000004_scim_ingress::Migration),
+            Box::new(m20261123_000010_create_webhooks::Migration),
         ]
     }
 }

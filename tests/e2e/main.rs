@@ -4,6 +4,12 @@
 
 mod api_basics;
 mod directories;
+mod dispatch_faults;
 mod events;
 mod organizations;
+mod scim_groups;
+mod scim_idps;
+mod scim_isolation;
+mod scim_users;
 mod tokens;
+mod webhooks;

@@ -55,6 +55,9 @@ pub struct DiscoveryOptions {
     pub max_results: usize,
     /// `documentationUrl`, if any (e.g. the provider setup guide).
     pub documentation_url: Option<String>,
+    /// The largest request body accepted, in bytes: advertised as `bulk.maxPayloadSize` (the
+    /// only payload limit RFC 7643 §5 has a field for), and enforced on every request.
+    pub max_payload_size: usize,
 }
 
 impl Default for DiscoveryOptions {
@@ -62,6 +65,7 @@ impl Default for DiscoveryOptions {
         DiscoveryOptions {
             max_results: 1000,
             documentation_url: None,
+            max_payload_size: 1024 * 1024,
         }
     }
 }
@@ -90,7 +94,7 @@ pub fn service_provider_config(base_url: &str, options: &DiscoveryOptions) -> Va
     let mut spc = json!({
         "schemas": [SERVICE_PROVIDER_CONFIG_SCHEMA],
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": options.max_payload_size},
         "filter": {"supported": true, "maxResults": options.max_results},
         "changePassword": {"supported": false},
         "sort": {"supported": false},
@@ -114,7 +118,7 @@ pub fn service_provider_config_v1(base_url: &str, options: &DiscoveryOptions) ->
     let mut spc = json!({
         "schemas": [V1_CORE_SCHEMA],
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": options.max_payload_size},
         "filter": {"supported": true, "maxResults": options.max_results},
         "changePassword": {"supported": false},
         "sort": {"supported": false},

@@ -505,9 +505,11 @@ fn discovery_documents() {
     let opts = DiscoveryOptions {
         max_results: 200,
         documentation_url: Some("https://docs.example/okta".into()),
+        max_payload_size: 4096,
     };
     let spc = service_provider_config(&format!("{BASE}/"), &opts);
     assert_eq!(spc["filter"]["maxResults"], 200);
+    assert_eq!(spc["bulk"]["maxPayloadSize"], 4096);
     assert_eq!(spc["documentationUri"], "https://docs.example/okta");
     assert_eq!(
         spc["meta"]["location"],

@@ -79,6 +79,7 @@ pub fn start(
     shutdown: CancellationToken,
 ) -> std::io::Result<Running> {
     let local_addr = listener.local_addr()?;
+    spawn_dispatch(&state, role, shutdown.clone())?;
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let app = App::new()
@@ -101,7 +102,8 @@ pub fn start(
                 }
             })
             .wrap(TracingLogger::<RosterRootSpan>::new())
-            .configure(crate::health::routes);
+            .configure(crate::health::routes)
+            .configure(crate::metrics::routes);
         let app = if role.serves_api() {
             app.configure(crate::api::configure)
                 .configure(crate::scim::configure)
@@ -127,10 +129,57 @@ pub fn start(
     })
 }
 
+/// Starts the webhook dispatcher (roles `all` and `worker`). An `api` replica with Redis still
+/// announces its commits, so that workers elsewhere wake at once.
+fn spawn_dispatch(
+    state: &AppState,
+    role: Role,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    if role == Role::Api {
+        if state.queue.name() != "in-process" {
+            tokio::spawn(std::sync::Arc::clone(&state.queue).run(shutdown.clone()));
+            roster_dispatch::worker::spawn_commit_forwarder(
+                state.store.clone(),
+                std::sync::Arc::clone(&state.queue),
+                shutdown,
+            );
+        }
+        return Ok(());
+    }
+    let dispatcher = roster_dispatch::Dispatcher::new(
+        state.store.clone(),
+        state.webhook_secrets.clone(),
+        state.dispatch.clone(),
+        std::sync::Arc::clone(&state.queue),
+        state.metrics.dispatch.clone(),
+    )
+    .map_err(std::io::Error::other)?;
+    dispatcher.spawn(shutdown);
+    Ok(())
+}
+
 /// Everything `serve` needs, built from configuration.
 pub async fn build_state(config: &mut Config, store: Store) -> Result<AppState, ConfigError> {
     let secret = config.ensure_secret_key()?;
+    let queue: std::sync::Arc<dyn roster_dispatch::QueueBackend> = match &config.redis_url {
+        Some(url) => std::sync::Arc::new(
+            roster_dispatch::RedisBackend::new(url, &config.redis_prefix).map_err(|e| {
+                ConfigError::new("ROSTER_REDIS_URL", format!("cannot use Redis: {e}"))
+            })?,
+        ),
+        None => std::sync::Arc::new(roster_dispatch::InProcess::default()),
+    };
     Ok(AppState {
+        webhook_secrets: roster_dispatch::SecretBox::new(&secret_bytes(&secret)),
+        queue,
+        dispatch: config.dispatch.clone(),
+        metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
+        scim: crate::scim::ScimRuntime::new(
+            store.clone(),
+            config.scim_rate_limit,
+            config.scim_max_payload_bytes,
+        ),
         store,
         public_url: config.public_url.clone(),
         verifier: Verifier::new(

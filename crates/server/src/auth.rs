@@ -139,6 +139,10 @@ pub struct Verifier {
     hmac_key: Vec<u8>,
     api_keys: Cache<[u8; 32], CachedKey>,
     tokens: Cache<[u8; 32], CachedToken>,
+    /// (directory, token) pairs that failed: a new token is random, so a pair that failed once
+    /// never becomes valid, and retrying it (an IdP with a stale token, a brute force) must not
+    /// cost an argon2 hash each time.
+    rejected_tokens: Cache<[u8; 32], ()>,
 }
 
 impl Verifier {
@@ -153,6 +157,10 @@ impl Verifier {
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(2))
                 .support_invalidation_closures()
+                .build(),
+            rejected_tokens: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(600))
                 .build(),
         }
     }
@@ -211,7 +219,8 @@ impl Verifier {
             self.tokens.invalidate(&fingerprint);
             return Err(AuthError::Invalid);
         }
-        if !token.starts_with(SCIM_TOKEN_PREFIX) {
+        if !token.starts_with(SCIM_TOKEN_PREFIX) || self.rejected_tokens.contains_key(&fingerprint)
+        {
             return Err(AuthError::Invalid);
         }
         for candidate in store.active_directory_tokens(directory_id, now).await? {
@@ -227,6 +236,7 @@ impl Verifier {
                 return Ok(candidate.id);
             }
         }
+        self.rejected_tokens.insert(fingerprint, ());
         Err(AuthError::Invalid)
     }
 

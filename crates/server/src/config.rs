@@ -25,7 +25,13 @@ struct RawConfig {
     api_key_cache_seconds: u64,
     dispatch_allowed_networks: Option<String>,
     dispatch_retry_schedule: Option<String>,
+    dispatch_timeout: String,
+    dispatch_disable_after: String,
+    dispatch_concurrency: usize,
+    redis_prefix: String,
     migrate_on_start: bool,
+    scim_rate_limit: u32,
+    scim_max_payload_bytes: usize,
 }
 
 impl Default for RawConfig {
@@ -42,7 +48,13 @@ impl Default for RawConfig {
             api_key_cache_seconds: 60,
             dispatch_allowed_networks: None,
             dispatch_retry_schedule: None,
+            dispatch_timeout: "15s".into(),
+            dispatch_disable_after: "5d".into(),
+            dispatch_concurrency: 256,
+            redis_prefix: "roster".into(),
             migrate_on_start: true,
+            scim_rate_limit: 1000,
+            scim_max_payload_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -60,7 +72,13 @@ const KNOWN_ENV: &[&str] = &[
     "API_KEY_CACHE_SECONDS",
     "DISPATCH_ALLOWED_NETWORKS",
     "DISPATCH_RETRY_SCHEDULE",
+    "DISPATCH_TIMEOUT",
+    "DISPATCH_DISABLE_AFTER",
+    "DISPATCH_CONCURRENCY",
+    "REDIS_PREFIX",
     "MIGRATE_ON_START",
+    "SCIM_RATE_LIMIT",
+    "SCIM_MAX_PAYLOAD_BYTES",
     "CONFIG",
     "LOG",
     // Read by the test suite, not the server.
@@ -89,7 +107,16 @@ pub struct Config {
     pub log_format: LogFormat,
     pub database_max_connections: u32,
     pub api_key_cache_seconds: u64,
+    /// The webhook dispatcher (`ROSTER_DISPATCH_*`).
+    pub dispatch: roster_dispatch::DispatchConfig,
+    /// Prefix of every Redis key and channel (`ROSTER_REDIS_PREFIX`, default `roster`), so
+    /// several deployments (or tests) can share one Redis.
+    pub redis_prefix: String,
     pub migrate_on_start: bool,
+    /// SCIM requests per second per directory (bursts to twice that); 0 turns the limit off.
+    pub scim_rate_limit: u32,
+    /// Largest SCIM request body accepted (advertised in the ServiceProviderConfig).
+    pub scim_max_payload_bytes: usize,
 }
 
 impl fmt::Debug for Config {
@@ -199,6 +226,7 @@ impl Config {
             )
         })?;
 
+        let dispatch = dispatch_config(&raw)?;
         let public_url = match raw.public_url {
             Some(url) => {
                 let parsed = url::Url::parse(&url).map_err(|e| {
@@ -281,6 +309,17 @@ impl Config {
             ));
         }
 
+        if !(1024..=64 * 1024 * 1024).contains(&raw.scim_max_payload_bytes) {
+            return Err(ConfigError::new(
+                "ROSTER_SCIM_MAX_PAYLOAD_BYTES",
+                "must be between 1024 and 67108864 (64 MiB)",
+            ));
+        }
+
+        if raw.redis_prefix.trim().is_empty() {
+            return Err(ConfigError::new("ROSTER_REDIS_PREFIX", "must not be empty"));
+        }
+
         Ok(Config {
             listen,
             public_url,
@@ -291,7 +330,11 @@ impl Config {
             log_format,
             database_max_connections: raw.database_max_connections,
             api_key_cache_seconds: raw.api_key_cache_seconds,
+            dispatch,
+            redis_prefix: raw.redis_prefix,
             migrate_on_start: raw.migrate_on_start,
+            scim_rate_limit: raw.scim_rate_limit,
+            scim_max_payload_bytes: raw.scim_max_payload_bytes,
         })
     }
 
@@ -348,6 +391,40 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The `ROSTER_DISPATCH_*` settings.
+fn dispatch_config(raw: &RawConfig) -> Result<roster_dispatch::DispatchConfig, ConfigError> {
+    use roster_dispatch::schedule::parse_duration;
+    let mut config = roster_dispatch::DispatchConfig::default();
+    if let Some(list) = raw.dispatch_allowed_networks.as_deref() {
+        config.network = roster_dispatch::NetworkGuard::parse(list)
+            .map_err(|e| ConfigError::new("ROSTER_DISPATCH_ALLOWED_NETWORKS", e))?;
+    }
+    if let Some(schedule) = raw.dispatch_retry_schedule.as_deref() {
+        config.retry_schedule = roster_dispatch::RetrySchedule::parse(schedule)
+            .map_err(|e| ConfigError::new("ROSTER_DISPATCH_RETRY_SCHEDULE", e))?;
+    }
+    config.timeout = parse_duration(&raw.dispatch_timeout)
+        .map_err(|e| ConfigError::new("ROSTER_DISPATCH_TIMEOUT", e))?;
+    if config.timeout < std::time::Duration::from_millis(100)
+        || config.timeout > std::time::Duration::from_secs(60)
+    {
+        return Err(ConfigError::new(
+            "ROSTER_DISPATCH_TIMEOUT",
+            "must be between 100ms and 60s",
+        ));
+    }
+    config.disable_after = parse_duration(&raw.dispatch_disable_after)
+        .map_err(|e| ConfigError::new("ROSTER_DISPATCH_DISABLE_AFTER", e))?;
+    if !(1..=10_000).contains(&raw.dispatch_concurrency) {
+        return Err(ConfigError::new(
+            "ROSTER_DISPATCH_CONCURRENCY",
+            "must be between 1 and 10000",
+        ));
+    }
+    config.concurrency = raw.dispatch_concurrency;
+    Ok(config)
 }
 
 /// `ROSTER_*` variables that no setting reads: almost always a typo worth a warning.

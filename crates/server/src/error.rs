@@ -254,11 +254,22 @@ impl ResponseError for ScimApiError {
             401 => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"roster-scim\""));
             }
-            503 | 429 => {
+            503 => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            // The bucket refills continuously: one second always buys at least one request.
+            429 => {
+                response.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
         }
-        response.body(body.to_string())
+        let mut response = response.body(body.to_string());
+        response
+            .extensions_mut()
+            .insert(crate::scim::activity::ErrorSummary {
+                scim_type: self.error.scim_type.map(|t| t.as_str().to_owned()),
+                detail: self.error.detail.clone(),
+            });
+        response
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod scim;
 pub mod state;
 pub mod telemetry;

@@ -89,6 +89,7 @@ pub struct DirectoryWrite {
     directory_id: String,
     organization_id: String,
     appended: Vec<EventEnvelope>,
+    store: Store,
 }
 
 impl Store {
@@ -122,6 +123,7 @@ impl Store {
             directory_id: directory_id.to_owned(),
             organization_id,
             appended: Vec::new(),
+            store: self.clone(),
         })
     }
 
@@ -307,11 +309,14 @@ impl DirectoryWrite {
     /// Commits state and events together; returns the events now durable.
     pub async fn commit(self) -> Result<Vec<EventEnvelope>> {
         self.txn.commit().await?;
+        if !self.appended.is_empty() {
+            self.store.notify_commit();
+        }
         Ok(self.appended)
     }
 }
 
-fn envelope(row: event::Model) -> EventEnvelope {
+pub(crate) fn envelope(row: event::Model) -> EventEnvelope {
     EventEnvelope {
         id: row.id,
         event_type: row.event_type,

@@ -6,18 +6,24 @@
 //! commit order, and the Events API cursor never skips or repeats an event.
 #![forbid(unsafe_code)]
 
+pub mod activity;
 pub mod api_keys;
 pub mod directories;
+pub mod directory_data;
 pub mod entity;
 mod error;
 pub mod events;
+mod filter_sql;
 pub mod organizations;
 pub mod page;
+pub mod webhooks;
 
+pub use directory_data::{ListPage, Member};
 pub use error::{Result, StoreError};
 pub use events::{DirectoryWrite, EventCursor, EventPage, EventQuery};
 pub use page::{Page, PageRequest};
 
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
@@ -46,6 +52,8 @@ impl Default for StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Bumped after every commit that appended events, so the dispatcher wakes at once.
+    commits: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Store {
@@ -63,21 +71,26 @@ impl Store {
             .connect_timeout(options.connect_timeout)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        let db = Database::connect(connect).await?;
         if is_sqlite {
-            // WAL lets readers proceed during a write and survives crashes without a rollback
-            // journal; foreign keys cascade directory deletion to its users and groups.
-            for pragma in [
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = NORMAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 5000",
-            ] {
-                db.execute(Statement::from_string(DbBackend::Sqlite, pragma))
-                    .await?;
-            }
+            // Set on every connection the pool opens (a connection is replaced when it reaches
+            // its lifetime, and per-connection pragmas would silently vanish with it). WAL lets
+            // readers proceed during a write and survives crashes without a rollback journal;
+            // foreign keys cascade directory deletion to its users and groups; SCIM `co`/`sw`/`ew`
+            // on case-exact attributes (externalId) must not fold case, while case-insensitive
+            // ones compare lower-cased columns.
+            connect.map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+                    .pragma("case_sensitive_like", "ON")
+            });
         }
-        let store = Store { db };
+        let db = Database::connect(connect).await?;
+        let store = Store {
+            db,
+            commits: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+        };
         store.ping().await?;
         Ok(store)
     }
@@ -111,6 +124,16 @@ impl Store {
 
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// A receiver that changes after every commit of new events in this process.
+    pub fn subscribe_commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
+    }
+
+    /// Signals that new events were committed (done by [`DirectoryWrite::commit`]).
+    pub fn notify_commit(&self) {
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     pub async fn close(self) {

@@ -225,6 +225,9 @@ async fn exercise(db: &DatabaseConnection) {
         raw_attributes: Set(rich_json()),
         created_at: Set(at(11, 0)),
         updated_at: Set(at(11, 0)),
+        deleted_at: Set(None),
+        manager_ref: Set(Some("00u9".into())),
+        manager_id: Set(None),
     }
     .insert(db)
     .await
@@ -277,6 +280,7 @@ async fn exercise(db: &DatabaseConnection) {
         user_id: Set(user.id.clone()),
         directory_id: Set(dir.id.clone()),
         created_at: Set(at(13, 0)),
+        display: Set(Some("Ada".into())),
     }
     .insert(db)
     .await
@@ -381,6 +385,9 @@ async fn exercise(db: &DatabaseConnection) {
             scim_type: Set(scim_type.map(str::to_owned)),
             error: Set(scim_type.map(|_| "userName already exists".to_owned())),
             created_at: Set(at(16, 0)),
+            user_agent: Set(Some("Okta SCIM Client 1.0.0".into())),
+            idp: Set(Some("okta".into())),
+            request_excerpt: Set(Some("{\"password\":\"[redacted]\"}".into())),
         }
         .insert(db)
         .await

@@ -6,6 +6,9 @@
 //! test should cover: always SQLite, and PostgreSQL when configured (CI always configures it).
 #![forbid(unsafe_code)]
 
+pub mod process;
+pub mod receiver;
+
 use reqwest::{Method, StatusCode};
 use roster_server::app::{self, Role};
 use roster_server::config::{Config, LogFormat};
@@ -23,6 +26,8 @@ pub struct TestApp {
     pub api_key: String,
     pub client: reqwest::Client,
     pub store: roster_store::Store,
+    /// The prefix of this server's Redis keys and channels (unique per test).
+    pub redis_prefix: String,
     shutdown: CancellationToken,
     handle: tokio::task::JoinHandle<std::io::Result<()>>,
     database: TestDatabase,
@@ -31,6 +36,11 @@ pub struct TestApp {
 impl TestApp {
     /// Starts a server on `127.0.0.1:0` with a fresh, migrated database.
     pub async fn spawn(engine: &Engine) -> TestApp {
+        Self::spawn_with(engine, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the configuration adjusted first (limits, schedules).
+    pub async fn spawn_with(engine: &Engine, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let database = TestDatabase::create(engine).await;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
@@ -48,7 +58,17 @@ impl TestApp {
             database_max_connections: 20,
             api_key_cache_seconds: 60,
             migrate_on_start: true,
+            // Test receivers listen on loopback, which the SSRF guard refuses by default.
+            dispatch: roster_dispatch::DispatchConfig {
+                network: roster_dispatch::NetworkGuard::parse("127.0.0.1/32")
+                    .expect("loopback network"),
+                ..Default::default()
+            },
+            redis_prefix: format!("roster-test-{}", uuid::Uuid::new_v4().simple()),
+            scim_rate_limit: 0,
+            scim_max_payload_bytes: 4 * 1024 * 1024,
         };
+        adjust(&mut config);
         let store = app::open_store(&config).await.expect("open test database");
         store.migrate().await.expect("migrate test database");
         let key = roster_server::auth::generate_api_key()
@@ -64,6 +84,7 @@ impl TestApp {
         let shutdown = CancellationToken::new();
         let running = app::start(listener, state, Role::All, shutdown.clone()).expect("start");
         TestApp {
+            redis_prefix: config.redis_prefix.clone(),
             engine: engine.clone(),
             base_url: format!("http://{addr}"),
             api_key: key.key,
@@ -178,6 +199,39 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// A SCIM request to `path` (under the server root) with a bearer token; returns status,
+    /// headers and the JSON body (Null when empty).
+    pub async fn scim(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut request = self
+            .client
+            .request(method.clone(), self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string());
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, headers, json)
     }
 
     /// Reads the whole event stream from the beginning.

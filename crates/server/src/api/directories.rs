@@ -235,6 +235,8 @@ pub async fn update(
         })
         .await
         .map_err(|e| not_found_as(e, "directory"))?;
+    // SCIM requests on this replica use the new settings at once.
+    state.scim.evict(&path);
     Ok(HttpResponse::Ok().json(directory_out(updated, &state.public_url)?))
 }
 
@@ -254,6 +256,7 @@ pub async fn delete(
         .await
         .map_err(|e| not_found_as(e, "directory"))?;
     state.verifier.evict_directory(&path);
+    state.scim.evict(&path);
     tracing::info!(directory_id = %path, "directory deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -307,6 +310,7 @@ pub async fn rotate_token(
         .await
         .map_err(|e| not_found_as(e, "directory"))?;
     state.verifier.evict_directory(&path);
+    state.scim.evict(&path);
     tracing::info!(directory_id = %path, grace_seconds, "directory token rotated");
     Ok(HttpResponse::Ok().json(TokenRotatedOut {
         object: "directory_token",

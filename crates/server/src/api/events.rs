@@ -85,8 +85,12 @@ pub async fn list(
     {
         match EventType::parse(name) {
             Some(t) => types.push(t.as_str().to_owned()),
+            // Organization-less vendor events (see docs/webhooks.md).
+            None if roster_dispatch::endpoint::is_known_event_type(name) => {
+                types.push(name.to_owned())
+            }
             None => {
-                let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+                let known = roster_dispatch::endpoint::event_types();
                 return Err(ApiError::validation(
                     "types",
                     format!(

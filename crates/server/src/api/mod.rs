@@ -1,11 +1,13 @@
 //! The management API (`/api/v1`), for the app vendor. Handlers are thin: parse, one store call,
 //! map to a DTO.
 
+pub mod activity;
 pub mod directories;
 pub mod dto;
 pub mod events;
 pub mod openapi;
 pub mod organizations;
+pub mod webhooks;
 
 use crate::auth::credential_from_header;
 use crate::error::ApiError;
@@ -25,7 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi::serve))
             .configure(organizations::routes)
             .configure(directories::routes)
-            .configure(events::routes),
+            .configure(activity::routes)
+            .configure(events::routes)
+            .configure(webhooks::routes),
     );
 }
 

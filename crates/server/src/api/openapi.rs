@@ -22,7 +22,19 @@ use utoipa::{Modify, OpenApi};
         super::directories::update,
         super::directories::delete,
         super::directories::rotate_token,
+        super::activity::list,
         super::events::list,
+        super::webhooks::create,
+        super::webhooks::list,
+        super::webhooks::get,
+        super::webhooks::update,
+        super::webhooks::delete,
+        super::webhooks::rotate_secret,
+        super::webhooks::list_deliveries,
+        super::webhooks::get_delivery,
+        super::webhooks::list_attempts,
+        super::webhooks::resend,
+        super::webhooks::replay,
     ),
     components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&ApiKeyScheme),
@@ -30,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         (name = "organizations", description = "The vendor's tenants"),
         (name = "directories", description = "IdP connections, their settings and SCIM tokens"),
         (name = "events", description = "The event stream"),
+        (name = "webhooks", description = "Webhook endpoints, deliveries, attempts, resend and replay"),
     )
 )]
 pub struct ApiDoc;

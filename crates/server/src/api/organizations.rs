@@ -156,6 +156,7 @@ pub async fn delete(
         .map_err(|e| not_found_as(e, "organization"))?;
     for directory_id in deleted {
         state.verifier.evict_directory(&directory_id);
+        state.scim.evict(&directory_id);
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -12,6 +12,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub directory_id: String,
     pub created_at: DateTimeUtc,
+    /// The member's `display` as the IdP sent it (SCIM returns it unchanged).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub display: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

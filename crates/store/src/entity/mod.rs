@@ -13,6 +13,11 @@ pub mod group_membership;
 pub mod organization;
 pub mod request_activity;
 pub mod user;
+pub mod user_email;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;
+pub mod webhook_replay;
 
 /// The entity types under short names: `use roster_store::entity::prelude::*;`.
 pub mod prelude {
@@ -25,4 +30,9 @@ pub mod prelude {
     pub use super::organization::Entity as Organization;
     pub use super::request_activity::Entity as RequestActivity;
     pub use super::user::Entity as User;
+    pub use super::user_email::Entity as UserEmail;
+    pub use super::webhook_attempt::Entity as WebhookAttempt;
+    pub use super::webhook_delivery::Entity as WebhookDelivery;
+    pub use super::webhook_endpoint::Entity as WebhookEndpoint;
+    pub use super::webhook_replay::Entity as WebhookReplay;
 }

@@ -23,6 +23,14 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
     pub created_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub user_agent: Option<String>,
+    /// The IdP the request looks like (`okta`, `entra`, …), from its user agent.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub idp: Option<String>,
+    /// The request body, truncated and with secrets (`password`) redacted.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub request_excerpt: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

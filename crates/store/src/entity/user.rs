@@ -37,6 +37,15 @@ pub struct Model {
     pub raw_attributes: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Set when the IdP deleted the user but the directory's `suspend` policy keeps it: the
+    /// vendor still sees it (inactive), the IdP gets 404.
+    pub deleted_at: Option<DateTimeUtc>,
+    /// The enterprise extension's `manager.value` as sent (lower-cased), if any.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub manager_ref: Option<String>,
+    /// The Roster user `manager_ref` resolved to, once it exists.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub manager_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,37 @@
+//! The per-directory SCIM request log (`request_activity`): what the IdP sent and what it got.
+
+use crate::entity::request_activity;
+use crate::{Page, PageRequest, Result, Store};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+impl Store {
+    /// Appends records in one statement (the ingress batches them off the request path).
+    pub async fn record_activity(&self, rows: Vec<request_activity::ActiveModel>) -> Result<()> {
+        for chunk in rows.chunks(500) {
+            request_activity::Entity::insert_many(chunk.to_vec())
+                .exec(self.connection())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A directory's requests, newest first; `after` is the id of the last row of the previous
+    /// page.
+    pub async fn list_activity(
+        &self,
+        directory_id: &str,
+        page: &PageRequest,
+    ) -> Result<Page<request_activity::Model>> {
+        let mut select = request_activity::Entity::find()
+            .filter(request_activity::Column::DirectoryId.eq(directory_id));
+        if let Some(after) = page.after.as_deref().and_then(|a| a.parse::<i64>().ok()) {
+            select = select.filter(request_activity::Column::Id.lt(after));
+        }
+        let rows = select
+            .order_by_desc(request_activity::Column::Id)
+            .limit(page.limit + 1)
+            .all(self.connection())
+            .await?;
+        Ok(Page::from_overfetch(rows, page.limit, |r| r.id.to_string()))
+    }
+}

@@ -1,0 +1,507 @@
+//! Users, groups and memberships of a directory: the state SCIM writes and the read API serves.
+//!
+//! Writes go through a [`DirectoryWrite`] (one transaction with the events they cause, taken
+//! after the directory's write lock, so a read-modify-write inside it cannot lose an update).
+//! Reads of SCIM lists take a filter's query plan and answer it from indexed columns
+//! ([`crate::filter_sql`]); they never load a whole directory.
+
+use crate::entity::{group, group_membership, user, user_email};
+use crate::filter_sql::condition;
+use crate::{DirectoryWrite, Result, Store};
+use chrono::Utc;
+use roster_core::normalize::GroupRef;
+use roster_scim::filter::plan::{Plan, ResourceKind};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Rows per multi-row INSERT or `IN (…)` list: far below SQLite's 32,766 bound parameters.
+const CHUNK: usize = 1000;
+
+/// A page of a filtered list and how many rows match in all.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub total: u64,
+}
+
+/// A group member as SCIM shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: String,
+    /// `display` as the IdP sent it, if it did.
+    pub display: Option<String>,
+}
+
+fn visible_users(directory_id: &str) -> Condition {
+    Condition::all()
+        .add(user::Column::DirectoryId.eq(directory_id))
+        .add(user::Column::DeletedAt.is_null())
+}
+
+async fn user_by_id<C: ConnectionTrait>(
+    db: &C,
+    directory_id: &str,
+    id: &str,
+) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id.to_owned())
+        .filter(visible_users(directory_id))
+        .one(db)
+        .await?)
+}
+
+async fn group_by_id<C: ConnectionTrait>(
+    db: &C,
+    directory_id: &str,
+    id: &str,
+) -> Result<Option<group::Model>> {
+    Ok(group::Entity::find_by_id(id.to_owned())
+        .filter(group::Column::DirectoryId.eq(directory_id))
+        .one(db)
+        .await?)
+}
+
+async fn groups_of_users<C: ConnectionTrait>(
+    db: &C,
+    user_ids: &[String],
+) -> Result<HashMap<String, Vec<GroupRef>>> {
+    let mut out: HashMap<String, Vec<GroupRef>> = HashMap::new();
+    for chunk in user_ids.chunks(CHUNK) {
+        let rows: Vec<(String, String, String)> = group_membership::Entity::find()
+            .select_only()
+            .column(group_membership::Column::UserId)
+            .column(group::Column::Id)
+            .column(group::Column::Name)
+            .inner_join(group::Entity)
+            .filter(group_membership::Column::UserId.is_in(chunk.iter().cloned()))
+            .order_by_asc(group::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (user_id, id, name) in rows {
+            out.entry(user_id).or_default().push(GroupRef { id, name });
+        }
+    }
+    Ok(out)
+}
+
+async fn members<C: ConnectionTrait>(db: &C, group_id: &str) -> Result<Vec<Member>> {
+    let rows: Vec<(String, Option<String>)> = group_membership::Entity::find()
+        .select_only()
+        .column(group_membership::Column::UserId)
+        .column(group_membership::Column::Display)
+        .filter(group_membership::Column::GroupId.eq(group_id))
+        .order_by_asc(group_membership::Column::UserId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, display)| Member { user_id, display })
+        .collect())
+}
+
+impl Store {
+    /// A user the IdP can see (not deleted over SCIM).
+    pub async fn scim_user(&self, directory_id: &str, id: &str) -> Result<Option<user::Model>> {
+        user_by_id(self.connection(), directory_id, id).await
+    }
+
+    pub async fn scim_group(&self, directory_id: &str, id: &str) -> Result<Option<group::Model>> {
+        group_by_id(self.connection(), directory_id, id).await
+    }
+
+    /// Users matching `plan`, in id (creation) order: `limit` rows from `offset`, and the total.
+    pub async fn list_scim_users(
+        &self,
+        directory_id: &str,
+        plan: &Plan,
+        offset: u64,
+        limit: u64,
+    ) -> Result<ListPage<user::Model>> {
+        let select = user::Entity::find()
+            .filter(visible_users(directory_id))
+            .filter(condition(plan, ResourceKind::User)?);
+        let total = select.clone().count(self.connection()).await?;
+        let rows = if limit == 0 {
+            Vec::new()
+        } else {
+            select
+                .order_by_asc(user::Column::Id)
+                .offset(offset)
+                .limit(limit)
+                .all(self.connection())
+                .await?
+        };
+        Ok(ListPage { rows, total })
+    }
+
+    /// Candidate users for a filter the index cannot answer exactly: a batch after `after_id`.
+    pub async fn scan_scim_users(
+        &self,
+        directory_id: &str,
+        plan: &Plan,
+        after_id: Option<&str>,
+        batch: u64,
+    ) -> Result<Vec<user::Model>> {
+        let mut select = user::Entity::find()
+            .filter(visible_users(directory_id))
+            .filter(condition(plan, ResourceKind::User)?);
+        if let Some(after) = after_id {
+            select = select.filter(user::Column::Id.gt(after));
+        }
+        Ok(select
+            .order_by_asc(user::Column::Id)
+            .limit(batch)
+            .all(self.connection())
+            .await?)
+    }
+
+    pub async fn list_scim_groups(
+        &self,
+        directory_id: &str,
+        plan: &Plan,
+        offset: u64,
+        limit: u64,
+    ) -> Result<ListPage<group::Model>> {
+        let select = group::Entity::find()
+            .filter(group::Column::DirectoryId.eq(directory_id))
+            .filter(condition(plan, ResourceKind::Group)?);
+        let total = select.clone().count(self.connection()).await?;
+        let rows = if limit == 0 {
+            Vec::new()
+        } else {
+            select
+                .order_by_asc(group::Column::Id)
+                .offset(offset)
+                .limit(limit)
+                .all(self.connection())
+                .await?
+        };
+        Ok(ListPage { rows, total })
+    }
+
+    pub async fn scan_scim_groups(
+        &self,
+        directory_id: &str,
+        plan: &Plan,
+        after_id: Option<&str>,
+        batch: u64,
+    ) -> Result<Vec<group::Model>> {
+        let mut select = group::Entity::find()
+            .filter(group::Column::DirectoryId.eq(directory_id))
+            .filter(condition(plan, ResourceKind::Group)?);
+        if let Some(after) = after_id {
+            select = select.filter(group::Column::Id.gt(after));
+        }
+        Ok(select
+            .order_by_asc(group::Column::Id)
+            .limit(batch)
+            .all(self.connection())
+            .await?)
+    }
+
+    /// Every member of a group, by user id.
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<Member>> {
+        members(self.connection(), group_id).await
+    }
+
+    /// The groups of each of `user_ids` (users without groups are absent).
+    pub async fn groups_of_users(
+        &self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<GroupRef>>> {
+        groups_of_users(self.connection(), user_ids).await
+    }
+}
+
+impl DirectoryWrite {
+    /// A user the IdP can see, read inside the write (after the directory lock).
+    pub async fn user(&self, id: &str) -> Result<Option<user::Model>> {
+        user_by_id(self.txn(), self.directory_id(), id).await
+    }
+
+    /// The user holding a userName (lower-cased key), deleted over SCIM or not.
+    pub async fn user_by_name_key(&self, key: &str) -> Result<Option<user::Model>> {
+        Ok(user::Entity::find()
+            .filter(user::Column::DirectoryId.eq(self.directory_id()))
+            .filter(user::Column::UserNameKey.eq(key))
+            .one(self.txn())
+            .await?)
+    }
+
+    /// Inserts (`is_new`) or updates a user row and replaces its email index.
+    pub async fn save_user(
+        &self,
+        model: user::Model,
+        email_keys: &[String],
+        is_new: bool,
+    ) -> Result<()> {
+        let id = model.id.clone();
+        let active = model.into_active_model().reset_all();
+        if is_new {
+            user::Entity::insert(active).exec(self.txn()).await?;
+        } else {
+            user::Entity::update(active).exec(self.txn()).await?;
+            user_email::Entity::delete_many()
+                .filter(user_email::Column::UserId.eq(id.clone()))
+                .exec(self.txn())
+                .await?;
+        }
+        let mut seen = HashSet::new();
+        let rows: Vec<user_email::ActiveModel> = email_keys
+            .iter()
+            .filter(|k| seen.insert(k.as_str()))
+            .map(|k| user_email::ActiveModel {
+                user_id: Set(id.clone()),
+                directory_id: Set(self.directory_id().to_owned()),
+                value_key: Set(k.clone()),
+            })
+            .collect();
+        if !rows.is_empty() {
+            user_email::Entity::insert_many(rows)
+                .exec(self.txn())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Removes a user row; memberships and emails go with it (cascade). Returns the groups it
+    /// was in, whose member counts were adjusted.
+    pub async fn delete_user(&self, id: &str) -> Result<Vec<GroupRef>> {
+        let groups = self.groups_of_user(id).await?;
+        for g in &groups {
+            self.bump_member_count(&g.id, -1).await?;
+        }
+        group_membership::Entity::delete_many()
+            .filter(group_membership::Column::UserId.eq(id))
+            .exec(self.txn())
+            .await?;
+        user::Entity::delete_by_id(id.to_owned())
+            .exec(self.txn())
+            .await?;
+        Ok(groups)
+    }
+
+    /// The groups one user belongs to.
+    pub async fn groups_of_user(&self, id: &str) -> Result<Vec<GroupRef>> {
+        Ok(groups_of_users(self.txn(), &[id.to_owned()])
+            .await?
+            .remove(id)
+            .unwrap_or_default())
+    }
+
+    /// The groups of each of `user_ids`, in batched queries (users without groups are absent).
+    pub async fn groups_of_users(
+        &self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, Vec<GroupRef>>> {
+        groups_of_users(self.txn(), user_ids).await
+    }
+
+    /// Users the IdP can see among `ids`, in the order given (unknown ids are left out).
+    pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<user::Model>> {
+        let mut found: HashMap<String, user::Model> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            for row in user::Entity::find()
+                .filter(visible_users(self.directory_id()))
+                .filter(user::Column::Id.is_in(chunk.iter().cloned()))
+                .all(self.txn())
+                .await?
+            {
+                found.insert(row.id.clone(), row);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    pub async fn group(&self, id: &str) -> Result<Option<group::Model>> {
+        group_by_id(self.txn(), self.directory_id(), id).await
+    }
+
+    /// Groups with this display-name key (lower-cased).
+    pub async fn group_by_name_key(&self, key: &str) -> Result<Option<group::Model>> {
+        Ok(group::Entity::find()
+            .filter(group::Column::DirectoryId.eq(self.directory_id()))
+            .filter(group::Column::NameKey.eq(key))
+            .one(self.txn())
+            .await?)
+    }
+
+    pub async fn save_group(&self, model: group::Model, is_new: bool) -> Result<()> {
+        let active = model.into_active_model().reset_all();
+        if is_new {
+            group::Entity::insert(active).exec(self.txn()).await?;
+        } else {
+            group::Entity::update(active).exec(self.txn()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn delete_group(&self, id: &str) -> Result<()> {
+        group_membership::Entity::delete_many()
+            .filter(group_membership::Column::GroupId.eq(id))
+            .exec(self.txn())
+            .await?;
+        group::Entity::delete_by_id(id.to_owned())
+            .exec(self.txn())
+            .await?;
+        Ok(())
+    }
+
+    /// Every member of a group.
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<Member>> {
+        members(self.txn(), group_id).await
+    }
+
+    /// Which of `user_ids` are members of the group.
+    pub async fn members_among(&self, group_id: &str, user_ids: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for chunk in user_ids.chunks(CHUNK) {
+            let rows: Vec<String> = group_membership::Entity::find()
+                .select_only()
+                .column(group_membership::Column::UserId)
+                .filter(group_membership::Column::GroupId.eq(group_id))
+                .filter(group_membership::Column::UserId.is_in(chunk.iter().cloned()))
+                .into_tuple()
+                .all(self.txn())
+                .await?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// Adds memberships (the caller passes users that exist and are not members yet).
+    pub async fn add_members(&self, group_id: &str, members: &[Member]) -> Result<()> {
+        let now = Utc::now();
+        for chunk in members.chunks(CHUNK) {
+            let rows = chunk.iter().map(|m| group_membership::ActiveModel {
+                group_id: Set(group_id.to_owned()),
+                user_id: Set(m.user_id.clone()),
+                directory_id: Set(self.directory_id().to_owned()),
+                created_at: Set(now),
+                display: Set(m.display.clone()),
+            });
+            group_membership::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([
+                        group_membership::Column::GroupId,
+                        group_membership::Column::UserId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .do_nothing()
+                .exec(self.txn())
+                .await?;
+        }
+        self.bump_member_count(group_id, i64::try_from(members.len()).unwrap_or(0))
+            .await
+    }
+
+    /// Removes memberships (the caller passes current members).
+    pub async fn remove_members(&self, group_id: &str, user_ids: &[String]) -> Result<()> {
+        for chunk in user_ids.chunks(CHUNK) {
+            group_membership::Entity::delete_many()
+                .filter(group_membership::Column::GroupId.eq(group_id))
+                .filter(group_membership::Column::UserId.is_in(chunk.iter().cloned()))
+                .exec(self.txn())
+                .await?;
+        }
+        self.bump_member_count(group_id, -i64::try_from(user_ids.len()).unwrap_or(0))
+            .await
+    }
+
+    async fn bump_member_count(&self, group_id: &str, delta: i64) -> Result<()> {
+        if delta == 0 {
+            return Ok(());
+        }
+        group::Entity::update_many()
+            .col_expr(
+                group::Column::MemberCount,
+                Expr::col(group::Column::MemberCount).add(delta),
+            )
+            .filter(group::Column::Id.eq(group_id))
+            .exec(self.txn())
+            .await?;
+        Ok(())
+    }
+
+    /// The id of the user an IdP reference names: a Roster id, an `externalId`, or a userName
+    /// (IdPs fill the enterprise `manager.value` with any of these).
+    pub async fn resolve_user_ref(&self, reference: &str) -> Result<Option<String>> {
+        let found: Option<String> = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(visible_users(self.directory_id()))
+            .filter(
+                Condition::any()
+                    .add(user::Column::Id.eq(reference))
+                    .add(user::Column::ExternalId.eq(reference))
+                    .add(user::Column::UserNameKey.eq(reference.to_lowercase())),
+            )
+            .order_by_asc(user::Column::Id)
+            .into_tuple()
+            .one(self.txn())
+            .await?;
+        Ok(found)
+    }
+
+    /// Users whose manager reference names `manager` (by id, externalId or userName) but is not
+    /// resolved yet: the reports provisioned before their manager.
+    pub async fn unresolved_reports(&self, manager: &user::Model) -> Result<Vec<user::Model>> {
+        let mut keys = vec![manager.id.to_lowercase(), manager.user_name_key.clone()];
+        if let Some(ext) = &manager.external_id {
+            keys.push(ext.to_lowercase());
+        }
+        Ok(user::Entity::find()
+            .filter(visible_users(self.directory_id()))
+            .filter(user::Column::ManagerRef.is_in(keys))
+            .filter(user::Column::ManagerId.is_null())
+            .filter(user::Column::Id.ne(manager.id.clone()))
+            .order_by_asc(user::Column::Id)
+            .all(self.txn())
+            .await?)
+    }
+
+    /// Moves a group's version and timestamp on (its members changed from elsewhere, e.g. a
+    /// member was deleted): its ETag must change.
+    pub async fn touch_group(&self, group_id: &str) -> Result<()> {
+        group::Entity::update_many()
+            .col_expr(
+                group::Column::Version,
+                Expr::col(group::Column::Version).add(1),
+            )
+            .col_expr(group::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(group::Column::Id.eq(group_id))
+            .exec(self.txn())
+            .await?;
+        Ok(())
+    }
+
+    /// Gives a user hidden from the IdP (deleted under `suspend`) a userName key nobody can send,
+    /// so that its old userName can be taken by another user.
+    pub async fn release_user_name(&self, hidden: &user::Model) -> Result<()> {
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::UserNameKey,
+                Expr::value(format!("{}\u{1f}{}", hidden.user_name_key, hidden.id)),
+            )
+            .filter(user::Column::Id.eq(hidden.id.clone()))
+            .exec(self.txn())
+            .await?;
+        Ok(())
+    }
+
+    /// Active users the IdP can see, for seat limits.
+    pub async fn count_active_users(&self) -> Result<u64> {
+        Ok(user::Entity::find()
+            .filter(visible_users(self.directory_id()))
+            .filter(user::Column::State.eq("active"))
+            .count(self.txn())
+            .await?)
+    }
+}
