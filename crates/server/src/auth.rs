@@ -143,6 +143,10 @@ pub struct Verifier {
     /// never becomes valid, and retrying it (an IdP with a stale token, a brute force) must not
     /// cost an argon2 hash each time.
     rejected_tokens: Cache<[u8; 32], ()>,
+    /// At most this many argon2 verifications run at once. A burst of requests with a token not
+    /// cached yet (an IdP's import starting at concurrency 64) would otherwise hash 64 times in
+    /// parallel, at 19 MiB each; waiting here, all but the first find the cache filled.
+    hash_permits: tokio::sync::Semaphore,
 }
 
 impl Verifier {
@@ -162,6 +166,9 @@ impl Verifier {
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(600))
                 .build(),
+            hash_permits: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 8)),
+            ),
         }
     }
 
@@ -179,15 +186,17 @@ impl Verifier {
     /// Returns the id of the API key, or why not.
     pub async fn verify_api_key(&self, store: &Store, key: &str) -> Result<String, AuthError> {
         let fingerprint = self.fingerprint(&[key.as_bytes()]);
-        match self.api_keys.get(&fingerprint) {
-            Some(CachedKey::Valid(id)) => return Ok(id),
-            Some(CachedKey::Invalid) => return Err(AuthError::Invalid),
-            None => {}
+        if let Some(known) = self.cached_api_key(&fingerprint) {
+            return known;
         }
         let Some(id) = api_key_id_of(key) else {
             self.api_keys.insert(fingerprint, CachedKey::Invalid);
             return Err(AuthError::Invalid);
         };
+        let _permit = self.hash_permit().await;
+        if let Some(known) = self.cached_api_key(&fingerprint) {
+            return known;
+        }
         let Some(stored) = store.find_active_api_key(id.as_str()).await? else {
             self.api_keys.insert(fingerprint, CachedKey::Invalid);
             return Err(AuthError::Invalid);
@@ -202,6 +211,18 @@ impl Verifier {
         }
     }
 
+    fn cached_api_key(&self, fingerprint: &[u8; 32]) -> Option<Result<String, AuthError>> {
+        match self.api_keys.get(fingerprint)? {
+            CachedKey::Valid(id) => Some(Ok(id)),
+            CachedKey::Invalid => Some(Err(AuthError::Invalid)),
+        }
+    }
+
+    async fn hash_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // The semaphore is never closed; `None` would only mean running unthrottled.
+        self.hash_permits.acquire().await.ok()
+    }
+
     /// Returns the id of the token of `directory_id` that `token` matches, or why not. A valid
     /// token of another directory is refused like an unknown one.
     pub async fn verify_scim_token(
@@ -210,19 +231,18 @@ impl Verifier {
         directory_id: &str,
         token: &str,
     ) -> Result<String, AuthError> {
-        let now = Utc::now();
         let fingerprint = self.fingerprint(&[directory_id.as_bytes(), token.as_bytes()]);
-        if let Some(cached) = self.tokens.get(&fingerprint) {
-            if cached.expires_at.is_none_or(|t| t > now) {
-                return Ok(cached.token_id);
-            }
-            self.tokens.invalidate(&fingerprint);
+        if let Some(known) = self.cached_scim_token(&fingerprint) {
+            return known;
+        }
+        if !token.starts_with(SCIM_TOKEN_PREFIX) {
             return Err(AuthError::Invalid);
         }
-        if !token.starts_with(SCIM_TOKEN_PREFIX) || self.rejected_tokens.contains_key(&fingerprint)
-        {
-            return Err(AuthError::Invalid);
+        let _permit = self.hash_permit().await;
+        if let Some(known) = self.cached_scim_token(&fingerprint) {
+            return known;
         }
+        let now = Utc::now();
         for candidate in store.active_directory_tokens(directory_id, now).await? {
             if verify_secret_blocking(token.to_owned(), candidate.token_hash.clone()).await {
                 self.tokens.insert(
@@ -238,6 +258,19 @@ impl Verifier {
         }
         self.rejected_tokens.insert(fingerprint, ());
         Err(AuthError::Invalid)
+    }
+
+    fn cached_scim_token(&self, fingerprint: &[u8; 32]) -> Option<Result<String, AuthError>> {
+        if let Some(cached) = self.tokens.get(fingerprint) {
+            if cached.expires_at.is_none_or(|t| t > Utc::now()) {
+                return Some(Ok(cached.token_id));
+            }
+            self.tokens.invalidate(fingerprint);
+            return Some(Err(AuthError::Invalid));
+        }
+        self.rejected_tokens
+            .contains_key(fingerprint)
+            .then_some(Err(AuthError::Invalid))
     }
 
     /// Forgets every cached token of a directory (rotation, deletion).
