@@ -10,13 +10,15 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use moka::sync::Cache;
 use rand::RngCore;
 use roster_core::{ApiKeyId, TokenId};
+use roster_store::entity::directory_token;
 use roster_store::Store;
 use sha2::Sha256;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Prefix of management API keys: `rk_<key id>_<secret>`.
@@ -120,7 +122,6 @@ enum CachedKey {
 struct CachedToken {
     directory_id: String,
     token_id: String,
-    expires_at: Option<DateTime<Utc>>,
 }
 
 /// Why a secret was refused (internal detail; clients get one uniform 401).
@@ -138,7 +139,12 @@ pub enum AuthError {
 pub struct Verifier {
     hmac_key: Vec<u8>,
     api_keys: Cache<[u8; 32], CachedKey>,
+    /// Which token a (directory, token) pair verified as: argon2 runs once per pair and hour.
     tokens: Cache<[u8; 32], CachedToken>,
+    /// Each directory's tokens valid right now, re-read from the database every 2 s: this is what
+    /// makes a rotation or deletion on another replica take effect within seconds, while a
+    /// request costs no argon2 hash and no query.
+    active_tokens: Cache<String, Arc<Vec<directory_token::Model>>>,
     /// (directory, token) pairs that failed: a new token is random, so a pair that failed once
     /// never becomes valid, and retrying it (an IdP with a stale token, a brute force) must not
     /// cost an argon2 hash each time.
@@ -159,8 +165,12 @@ impl Verifier {
                 .build(),
             tokens: Cache::builder()
                 .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(2))
+                .time_to_live(Duration::from_secs(3600))
                 .support_invalidation_closures()
+                .build(),
+            active_tokens: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(2))
                 .build(),
             rejected_tokens: Cache::builder()
                 .max_capacity(100_000)
@@ -232,49 +242,85 @@ impl Verifier {
         token: &str,
     ) -> Result<String, AuthError> {
         let fingerprint = self.fingerprint(&[directory_id.as_bytes(), token.as_bytes()]);
-        if let Some(known) = self.cached_scim_token(&fingerprint) {
-            return known;
+        if self.rejected_tokens.contains_key(&fingerprint) {
+            return Err(AuthError::Invalid);
+        }
+        if let Some(cached) = self.tokens.get(&fingerprint) {
+            return self
+                .still_active(store, directory_id, &cached.token_id)
+                .await;
         }
         if !token.starts_with(SCIM_TOKEN_PREFIX) {
             return Err(AuthError::Invalid);
         }
         let _permit = self.hash_permit().await;
-        if let Some(known) = self.cached_scim_token(&fingerprint) {
-            return known;
+        if let Some(cached) = self.tokens.get(&fingerprint) {
+            return self
+                .still_active(store, directory_id, &cached.token_id)
+                .await;
         }
-        let now = Utc::now();
-        for candidate in store.active_directory_tokens(directory_id, now).await? {
+        if self.rejected_tokens.contains_key(&fingerprint) {
+            return Err(AuthError::Invalid);
+        }
+        for candidate in self.active(store, directory_id).await?.iter() {
             if verify_secret_blocking(token.to_owned(), candidate.token_hash.clone()).await {
                 self.tokens.insert(
                     fingerprint,
                     CachedToken {
                         directory_id: directory_id.to_owned(),
                         token_id: candidate.id.clone(),
-                        expires_at: candidate.expires_at,
                     },
                 );
-                return Ok(candidate.id);
+                return Ok(candidate.id.clone());
             }
         }
         self.rejected_tokens.insert(fingerprint, ());
         Err(AuthError::Invalid)
     }
 
-    fn cached_scim_token(&self, fingerprint: &[u8; 32]) -> Option<Result<String, AuthError>> {
-        if let Some(cached) = self.tokens.get(fingerprint) {
-            if cached.expires_at.is_none_or(|t| t > Utc::now()) {
-                return Some(Ok(cached.token_id));
-            }
-            self.tokens.invalidate(fingerprint);
-            return Some(Err(AuthError::Invalid));
+    /// The directory's tokens valid now (cached for 2 s).
+    async fn active(
+        &self,
+        store: &Store,
+        directory_id: &str,
+    ) -> Result<Arc<Vec<directory_token::Model>>, AuthError> {
+        if let Some(tokens) = self.active_tokens.get(directory_id) {
+            return Ok(tokens);
         }
-        self.rejected_tokens
-            .contains_key(fingerprint)
-            .then_some(Err(AuthError::Invalid))
+        let tokens = Arc::new(
+            store
+                .active_directory_tokens(directory_id, Utc::now())
+                .await?,
+        );
+        self.active_tokens
+            .insert(directory_id.to_owned(), tokens.clone());
+        Ok(tokens)
+    }
+
+    /// A verified token is accepted while it is among the directory's valid tokens (a grace
+    /// period ends at its `expires_at`, a rotation removes it).
+    async fn still_active(
+        &self,
+        store: &Store,
+        directory_id: &str,
+        token_id: &str,
+    ) -> Result<String, AuthError> {
+        let now = Utc::now();
+        let valid = self
+            .active(store, directory_id)
+            .await?
+            .iter()
+            .any(|t| t.id == token_id && t.expires_at.is_none_or(|expires| expires > now));
+        if valid {
+            Ok(token_id.to_owned())
+        } else {
+            Err(AuthError::Invalid)
+        }
     }
 
     /// Forgets every cached token of a directory (rotation, deletion).
     pub fn evict_directory(&self, directory_id: &str) {
+        self.active_tokens.invalidate(directory_id);
         let directory_id = directory_id.to_owned();
         // Only fails if closures weren't enabled at build time, which they are.
         let _ = self
