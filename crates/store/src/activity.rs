@@ -2,16 +2,32 @@
 
 use crate::entity::request_activity;
 use crate::{Page, PageRequest, Result, Store};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement, TransactionTrait,
+};
 
 impl Store {
     /// Appends records in one statement (the ingress batches them off the request path).
+    ///
+    /// The log is not the event store: on PostgreSQL these commits do not wait for the WAL flush
+    /// (`synchronous_commit = off`), so logging costs the IdP's requests no extra fsync; a crash
+    /// can lose the last fraction of a second of log, never an event.
     pub async fn record_activity(&self, rows: Vec<request_activity::ActiveModel>) -> Result<()> {
+        let txn = self.connection().begin().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute(Statement::from_string(
+                DbBackend::Postgres,
+                "SET LOCAL synchronous_commit TO OFF",
+            ))
+            .await?;
+        }
         for chunk in rows.chunks(500) {
             request_activity::Entity::insert_many(chunk.to_vec())
-                .exec(self.connection())
+                .exec(&txn)
                 .await?;
         }
+        txn.commit().await?;
         Ok(())
     }
 

@@ -25,7 +25,7 @@ use crate::entity::event;
 use crate::{Result, Store, StoreError};
 use chrono::Utc;
 use roster_core::{EventEnvelope, EventId, NewEvent};
-use sea_orm::sea_query::Condition;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
@@ -140,16 +140,26 @@ impl Store {
             _ => None,
         };
         let after = query.after;
+        // "After the cursor" as an index range: a row-value comparison on PostgreSQL; on SQLite
+        // every `tx_id` is 0 and `position` alone is the order (an `OR` of the two made SQLite
+        // walk the index from the first event on every read).
+        let after_cursor = match self.backend() {
+            DbBackend::Postgres => Condition::all().add(
+                Expr::tuple([
+                    Expr::col(event::Column::TxId).into(),
+                    Expr::col(event::Column::Position).into(),
+                ])
+                .gt(Expr::tuple([
+                    Expr::value(after.tx_id),
+                    Expr::value(after.position),
+                ])),
+            ),
+            _ => Condition::all()
+                .add(event::Column::TxId.eq(after.tx_id))
+                .add(event::Column::Position.gt(after.position)),
+        };
         let mut select = event::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(event::Column::TxId.gt(after.tx_id))
-                    .add(
-                        Condition::all()
-                            .add(event::Column::TxId.eq(after.tx_id))
-                            .add(event::Column::Position.gt(after.position)),
-                    ),
-            )
+            .filter(after_cursor)
             .order_by_asc(event::Column::TxId)
             .order_by_asc(event::Column::Position)
             .limit(query.limit);

@@ -23,6 +23,8 @@ use tokio::sync::mpsc;
 const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
 const EXCERPT_BYTES: usize = 2048;
+/// How long the writer gathers records before writing them.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// What the SCIM error said, attached to the response for the log.
 #[derive(Clone)]
@@ -41,11 +43,18 @@ impl Recorder {
         let (sender, mut receiver) = mpsc::channel::<request_activity::ActiveModel>(QUEUE);
         tokio::spawn(async move {
             while let Some(first) = receiver.recv().await {
+                // Gather what arrives within a short window: one write per window, not one per
+                // request, when an IdP sends requests one at a time.
                 let mut batch = vec![first];
+                let window = tokio::time::sleep(LINGER);
+                tokio::pin!(window);
                 while batch.len() < BATCH {
-                    match receiver.try_recv() {
-                        Ok(row) => batch.push(row),
-                        Err(_) => break,
+                    tokio::select! {
+                        row = receiver.recv() => match row {
+                            Some(row) => batch.push(row),
+                            None => break,
+                        },
+                        () = &mut window => break,
                     }
                 }
                 if let Err(e) = store.record_activity(batch).await {
