@@ -575,3 +575,58 @@ async fn a_disabled_directory_refuses_its_idp_with_403_and_takes_effect_at_once(
         app.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn if_none_match_answers_304_while_the_resource_is_unchanged() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let (scim, token, _) = scim_directory(&app, "generic").await;
+        let (_, headers, user) = app
+            .scim(
+                Method::POST,
+                &format!("{scim}/Users"),
+                &token,
+                Some(user_body("kim@example.com", "Kim")),
+            )
+            .await;
+        let (_, gheaders, group) = app
+            .scim(
+                Method::POST,
+                &format!("{scim}/Groups"),
+                &token,
+                Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops"})),
+            )
+            .await;
+        for (path, etag) in [
+            (
+                format!("{scim}/Users/{}", user["id"].as_str().expect("id")),
+                headers["etag"].clone(),
+            ),
+            (
+                format!("{scim}/Groups/{}", group["id"].as_str().expect("id")),
+                gheaders["etag"].clone(),
+            ),
+        ] {
+            let r = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(&token)
+                .header("If-None-Match", etag.clone())
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status(), 304, "{path}");
+            assert_eq!(r.headers()["etag"], etag);
+            let r = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(&token)
+                .header("If-None-Match", "W/\"999\"")
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status(), 200, "{path}");
+        }
+        app.shutdown().await;
+    }
+}

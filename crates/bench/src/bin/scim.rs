@@ -67,6 +67,13 @@ struct Args {
     /// Users seeded into the single lookup directory.
     #[arg(long, default_value_t = 100_000)]
     users_one: u64,
+    /// Members of the group measured after the one-directory lookups (needs at least this many
+    /// users seeded in that directory).
+    #[arg(long, default_value_t = 50_000)]
+    group_members: u64,
+    /// Skip the group measurements.
+    #[arg(long)]
+    skip_groups: bool,
     /// Users seeded across `--directories` directories (evenly).
     #[arg(long, default_value_t = 1_000_000)]
     users_many: u64,
@@ -202,15 +209,34 @@ fn proc_ticks(pid: &str) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
-/// CPU ticks so far of roster, of every `postgres` process, and of this benchmark.
+/// CPU ticks so far of roster, of PostgreSQL (the backends of our database and the auxiliary
+/// processes; other databases' backends are left out: the machine is shared), of this benchmark,
+/// and of the whole machine (busy ticks, all cores).
 #[derive(Clone, Copy, Default)]
 struct Cpu {
     roster: u64,
     postgres: u64,
     bench: u64,
+    machine: u64,
 }
 
-fn cpu_sample(roster_pid: Option<u32>) -> Cpu {
+fn machine_busy_ticks() -> u64 {
+    std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().next()?.to_owned();
+            let f: Vec<u64> = line
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+            Some(f.iter().take(8).sum::<u64>() - f.get(3)? - f.get(4)?)
+        })
+        .unwrap_or(0)
+}
+
+fn cpu_sample(roster_pid: Option<u32>, db: Option<&str>) -> Cpu {
     let mut postgres = 0;
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {
@@ -221,9 +247,16 @@ fn cpu_sample(roster_pid: Option<u32>) -> Cpu {
             else {
                 continue;
             };
-            if std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            if !std::fs::read_to_string(format!("/proc/{pid}/comm"))
                 .is_ok_and(|c| c.trim() == "postgres")
             {
+                continue;
+            }
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            let client_backend = cmdline.contains('(') || cmdline.contains("[local]");
+            let ours = db.is_some_and(|db| cmdline.contains(&format!(" {db} ")));
+            if !client_backend || ours {
                 postgres += proc_ticks(pid).unwrap_or(0);
             }
         }
@@ -234,15 +267,17 @@ fn cpu_sample(roster_pid: Option<u32>) -> Cpu {
             .unwrap_or(0),
         postgres,
         bench: proc_ticks("self").unwrap_or(0),
+        machine: machine_busy_ticks(),
     }
 }
 
-/// CPU use between two samples, in percent of one core.
+/// CPU use between two samples, in percent of one core (the machine: of all cores, in % of one).
 #[derive(Clone, Copy, Default)]
 struct CpuUse {
     roster: f64,
     postgres: f64,
     bench: f64,
+    machine: f64,
 }
 
 fn cpu_use(a: Cpu, b: Cpu, elapsed: Duration, ticks_per_sec: f64) -> CpuUse {
@@ -253,6 +288,7 @@ fn cpu_use(a: Cpu, b: Cpu, elapsed: Duration, ticks_per_sec: f64) -> CpuUse {
         roster: pct(a.roster, b.roster),
         postgres: pct(a.postgres, b.postgres),
         bench: pct(a.bench, b.bench),
+        machine: pct(a.machine, b.machine),
     }
 }
 
@@ -266,6 +302,8 @@ struct Server {
     roster: PathBuf,
     log: PathBuf,
     port: u16,
+    /// The PostgreSQL database, if any (for CPU accounting).
+    db: Option<String>,
 }
 
 impl Server {
@@ -276,6 +314,7 @@ impl Server {
             roster: args.roster.clone(),
             log: work.join("roster.log"),
             port: args.port,
+            db: None,
         }
     }
 
@@ -396,6 +435,7 @@ async fn run_load<F, Fut>(
     warmup: Duration,
     duration: Duration,
     roster_pid: Option<u32>,
+    db: Option<String>,
     ticks: f64,
     op: F,
 ) -> (Measure, Vec<String>)
@@ -409,10 +449,10 @@ where
     let m_end = m_start + duration;
     let sampler = tokio::spawn(async move {
         tokio::time::sleep_until(m_start.into()).await;
-        let a = cpu_sample(roster_pid);
+        let a = cpu_sample(roster_pid, db.as_deref());
         let t = Instant::now();
         tokio::time::sleep_until(m_end.into()).await;
-        cpu_use(a, cpu_sample(roster_pid), t.elapsed(), ticks)
+        cpu_use(a, cpu_sample(roster_pid, db.as_deref()), t.elapsed(), ticks)
     });
     let mut workers = Vec::with_capacity(conc);
     for w in 0..conc {
@@ -584,6 +624,26 @@ impl Http {
     }
 }
 
+/// One authenticated request per directory, in turn: activation and the first token
+/// verification happen here rather than inside a measured window.
+async fn prime(client: &reqwest::Client, dirs: &[Directory]) -> Result<()> {
+    for d in dirs {
+        let r = client
+            .get(format!("{}/Users?count=1", d.base))
+            .bearer_auth(&d.token)
+            .send()
+            .await?;
+        let status = r.status();
+        let text = r.text().await?;
+        ensure!(
+            status.is_success(),
+            "GET {}/Users?count=1: {status}: {text}",
+            d.base
+        );
+    }
+    Ok(())
+}
+
 async fn create_op(
     client: reqwest::Client,
     dir: Directory,
@@ -748,11 +808,27 @@ fn pgbench(
     for (k, v) in defines {
         cmd.arg("-D").arg(format!("{k}={v}"));
     }
-    cmd.arg(db_url);
-    let before = cpu_sample(None);
-    let t = Instant::now();
-    let out = run_tool(cmd, None, &format!("pgbench {script}"))?;
-    let cpu = cpu_use(before, cpu_sample(None), t.elapsed(), ticks);
+    cmd.arg(db_url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let db = db_url.rsplit('/').next();
+    let child = cmd.spawn().context("cannot start pgbench")?;
+    // Backends exit with pgbench and take their CPU ticks with them: sample inside the run.
+    let total = Duration::from_secs(args.pgbench_duration);
+    let edge = (total / 5).min(Duration::from_secs(2));
+    std::thread::sleep(edge);
+    let (a, t) = (cpu_sample(None, db), Instant::now());
+    std::thread::sleep(total.saturating_sub(edge * 2));
+    let cpu = cpu_use(a, cpu_sample(None, db), t.elapsed(), ticks);
+    let output = child.wait_with_output()?;
+    ensure!(
+        output.status.success(),
+        "pgbench {script} failed: {}{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let out = String::from_utf8_lossy(&output.stdout).into_owned();
     let field = |prefix: &str| -> Option<f64> {
         out.lines()
             .find_map(|l| l.trim().strip_prefix(prefix))
@@ -820,6 +896,7 @@ async fn create_phase(
         ctx.warmup(),
         ctx.duration(),
         server.pid(),
+        server.db.clone(),
         ctx.ticks,
         move |w, i| {
             let n = (w as u64) << 32 | i;
@@ -842,8 +919,7 @@ async fn lookup_phase(
     server: &Server,
     client: &reqwest::Client,
     dirs: &Arc<Vec<Directory>>,
-    first_k: usize,
-    per_dir: u64,
+    (first_k, per_dir): (usize, u64),
     conc: usize,
     duration: Duration,
 ) -> (Measure, Vec<String>) {
@@ -854,6 +930,7 @@ async fn lookup_phase(
         ctx.warmup(),
         duration,
         server.pid(),
+        server.db.clone(),
         ctx.ticks,
         move |w, i| {
             let h = mix((w as u64) << 40 ^ i ^ 0x5eed);
@@ -875,7 +952,7 @@ fn record(
 ) {
     let (m, errors) = res;
     log(format!(
-        "  {} {scenario} c={conc}: {} requests, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} errors; CPU roster {:.0} %, postgres {:.0} %, bench {:.0} %",
+        "  {} {scenario} c={conc}: {} requests, {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} errors; CPU roster {:.0} %, postgres {:.0} %, bench {:.0} %, machine {:.0} %",
         engine.name(),
         m.count,
         m.rps,
@@ -884,7 +961,8 @@ fn record(
         m.errors,
         m.cpu.roster,
         m.cpu.postgres,
-        m.cpu.bench
+        m.cpu.bench,
+        m.cpu.machine
     ));
     for e in &errors {
         log(format!("    error: {e}"));
@@ -978,6 +1056,9 @@ async fn run_engine_inner(
 ) -> Result<()> {
     let args = &ctx.args;
     let mut server = Server::new(args, env, work);
+    if engine == Engine::Postgres {
+        server.db = pg_url.rsplit('/').next().map(str::to_owned);
+    }
     server.run(&["migrate"])?;
     let key = server
         .run(&["api-key", "create", "--name", "bench"])?
@@ -988,6 +1069,8 @@ async fn run_engine_inner(
     let http = Http::new(args.port, key)?;
     let dirs = Arc::new(http.directories("bench", args.directories).await?);
     let client = http.client.clone();
+    // First requests activate a directory and verify its token (argon2): not what we measure.
+    prime(&client, &dirs).await?;
     let name = engine.name();
     let pgb = |shape: &str, c: usize| (engine == Engine::Postgres).then(|| format!("{shape} c{c}"));
 
@@ -1028,6 +1111,7 @@ async fn run_engine_inner(
 
     // GET /Users?filter=userName eq: data set 1, one directory.
     let one = Arc::new(http.directories("lookup", 1).await?);
+    prime(&client, &one).await?;
     let per_many = (args.users_many / dirs.len() as u64).max(1);
     let datasets: [(&str, Arc<Vec<Directory>>, usize, u64); 2] = [
         ("one directory", one.clone(), 1000, args.users_one),
@@ -1059,6 +1143,8 @@ async fn run_engine_inner(
                     &format!("PRAGMA busy_timeout = 10000;\nPRAGMA synchronous = OFF;\nBEGIN;\n{sql}COMMIT;\nPRAGMA wal_checkpoint(TRUNCATE);\n"),
                 )?;
                 server.start().await?;
+                prime(&client, &dirs).await?;
+                prime(&client, &one).await?;
             }
         }
         let secs = t.elapsed().as_secs_f64();
@@ -1091,8 +1177,7 @@ async fn run_engine_inner(
             &server,
             &client,
             &set,
-            first_k,
-            per_dir,
+            (first_k, per_dir),
             1,
             ctx.duration() / 2,
         )
@@ -1105,8 +1190,7 @@ async fn run_engine_inner(
             &server,
             &client,
             &set,
-            first_k,
-            per_dir,
+            (first_k, per_dir),
             c,
             ctx.duration(),
         )
@@ -1118,6 +1202,24 @@ async fn run_engine_inner(
             )
         });
         record(report, engine, &label, c, res, base);
+        if set.len() == 1 && !args.skip_groups {
+            log(format!(
+                "{name}: a group of {} members",
+                fmt_int(args.group_members)
+            ));
+            let ids = seeded_ids(
+                engine,
+                args,
+                pg_url,
+                sqlite_path,
+                &set[0].id,
+                args.group_members,
+            )?;
+            let lines = group_phase(&client, &set[0], &ids).await?;
+            for line in lines {
+                report.notes.push(format!("{name}: {line}"));
+            }
+        }
 
         if engine == Engine::Postgres {
             let dir = &set[0].id;
@@ -1162,6 +1264,8 @@ async fn run_engine_inner(
                     r,
                 );
                 server.start().await?;
+                prime(&client, &dirs).await?;
+                prime(&client, &one).await?;
             }
         }
     }
@@ -1177,7 +1281,8 @@ async fn run_engine_inner(
             log_text
                 .lines()
                 .find(|l| l.contains("WARN") || l.contains("ERROR"))
-                .unwrap_or("")
+                .map(plain)
+                .unwrap_or_default()
                 .chars()
                 .take(300)
                 .collect::<String>()
@@ -1185,6 +1290,181 @@ async fn run_engine_inner(
         ));
     }
     Ok(())
+}
+
+/// The ids of `n` seeded users of a directory, read straight from the database.
+fn seeded_ids(
+    engine: Engine,
+    args: &Args,
+    pg_url: &str,
+    sqlite_path: &Path,
+    directory_id: &str,
+    n: u64,
+) -> Result<Vec<String>> {
+    let sql = format!(
+        "SELECT id FROM users WHERE directory_id = '{directory_id}' ORDER BY id LIMIT {n};\n"
+    );
+    let out = match engine {
+        Engine::Postgres => psql(args, pg_url, &sql)?,
+        Engine::Sqlite => sqlite(args, sqlite_path, &sql)?,
+    };
+    let ids: Vec<String> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("user_"))
+        .map(str::to_owned)
+        .collect();
+    ensure!(
+        ids.len() as u64 == n,
+        "wanted {n} user ids, got {}",
+        ids.len()
+    );
+    Ok(ids)
+}
+
+fn summary(label: &str, mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    let n = samples.len();
+    let max = samples.last().copied().unwrap_or_default();
+    format!(
+        "{label}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({n} requests, one at a time)",
+        ms(roster_bench::percentile(&samples, 50.0)),
+        ms(roster_bench::percentile(&samples, 99.0)),
+        ms(max),
+    )
+}
+
+async fn timed(req: reqwest::RequestBuilder, expect: u16) -> Result<(Duration, String)> {
+    let t = Instant::now();
+    let r = req.send().await?;
+    let status = r.status().as_u16();
+    let text = r.text().await?;
+    let elapsed = t.elapsed();
+    ensure!(
+        status == expect,
+        "expected {expect}, got {status}: {}",
+        text.chars().take(300).collect::<String>()
+    );
+    Ok((elapsed, text))
+}
+
+/// Issue 5's group figures: PATCHes of 1,000 members up to a group of `ids.len()` members, then
+/// reads of that group with and without its members, then a 1,000-member removal.
+async fn group_phase(
+    client: &reqwest::Client,
+    dir: &Directory,
+    ids: &[String],
+) -> Result<Vec<String>> {
+    let patch_op = |op: &str, chunk: &[String]| {
+        json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": op, "path": "members",
+                            "value": chunk.iter().map(|id| json!({"value": id})).collect::<Vec<_>>()}],
+        })
+    };
+    let (_, created) = timed(
+        client
+            .post(format!("{}/Groups", dir.base))
+            .bearer_auth(&dir.token)
+            .json(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Everyone", "members": []})),
+        201,
+    )
+    .await?;
+    let group: Value = serde_json::from_str(&created)?;
+    let gid = group["id"].as_str().context("group id")?.to_owned();
+    let group_url = format!("{}/Groups/{gid}", dir.base);
+    let mut adds = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let (t, _) = timed(
+            client
+                .patch(&group_url)
+                .bearer_auth(&dir.token)
+                .json(&patch_op("add", chunk)),
+            204,
+        )
+        .await?;
+        adds.push(t);
+    }
+    let mut lines = vec![summary(
+        &format!(
+            "PATCH adding 1,000 members, growing a group to {}",
+            fmt_int(ids.len() as u64)
+        ),
+        adds,
+    )];
+    let mut excluded = Vec::new();
+    for _ in 0..200 {
+        let (t, body) = timed(
+            client
+                .get(format!("{group_url}?excludedAttributes=members"))
+                .bearer_auth(&dir.token),
+            200,
+        )
+        .await?;
+        ensure!(
+            !body.contains("\"members\""),
+            "members returned despite excludedAttributes"
+        );
+        excluded.push(t);
+    }
+    lines.push(summary(
+        &format!(
+            "GET /Groups/{{id}}?excludedAttributes=members on the {}-member group",
+            fmt_int(ids.len() as u64)
+        ),
+        excluded,
+    ));
+    let mut lookups = Vec::new();
+    for _ in 0..200 {
+        let (t, _) = timed(
+            client
+                .get(format!(
+                    "{}/Groups?excludedAttributes=members&filter=displayName%20eq%20%22Everyone%22",
+                    dir.base
+                ))
+                .bearer_auth(&dir.token),
+            200,
+        )
+        .await?;
+        lookups.push(t);
+    }
+    lines.push(summary(
+        "GET /Groups?excludedAttributes=members&filter=displayName eq (Entra's lookup)",
+        lookups,
+    ));
+    let mut full = Vec::new();
+    for _ in 0..5 {
+        let (t, body) = timed(client.get(&group_url).bearer_auth(&dir.token), 200).await?;
+        ensure!(
+            body.matches("\"value\"").count() >= ids.len(),
+            "not every member returned"
+        );
+        full.push(t);
+    }
+    lines.push(summary(
+        &format!(
+            "GET /Groups/{{id}} with all {} members",
+            fmt_int(ids.len() as u64)
+        ),
+        full,
+    ));
+    let mut removes = Vec::new();
+    for chunk in ids.chunks(1000).take(5) {
+        let (t, _) = timed(
+            client
+                .patch(&group_url)
+                .bearer_auth(&dir.token)
+                .json(&patch_op("remove", chunk)),
+            204,
+        )
+        .await?;
+        removes.push(t);
+    }
+    lines.push(summary(
+        "PATCH removing 1,000 members from the full group",
+        removes,
+    ));
+    Ok(lines)
 }
 
 /// pgbench of the create transaction against a scratch database with roster's tables.
@@ -1269,11 +1549,29 @@ fn run_pgbench_creates(ctx: &Ctx, report: &mut Report) -> Result<()> {
     result
 }
 
+/// A log line without its ANSI colours.
+fn plain(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn fmt_int(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -1322,7 +1620,8 @@ fn render(ctx: &Ctx, report: &Report, machine: &str, pg_version: &str) -> String
     let _ = writeln!(out, "Run: {machine}; {pg_version}.");
     let _ = writeln!(
         out,
-        "Load phases: {} s warm-up + {} s measured (concurrency-1 lookups: {} s); pgbench `-T {}` per row.\n",
+        "Load phases: {} s warm-up + {} s measured (concurrency-1 lookups: {} s); pgbench `-T {}` per row. \
+         CPU in % of one core over the measured window (machine: all processes, both cores, so up to 200 %).\n",
         args.warmup,
         args.duration,
         args.duration / 2,
@@ -1330,18 +1629,21 @@ fn render(ctx: &Ctx, report: &Report, machine: &str, pg_version: &str) -> String
     );
     let _ = writeln!(
         out,
-        "| engine | workload | in flight | req/s | p50 | p99 | errors | CPU roster / postgres / bench | pgbench (same run) | roster ÷ pgbench |"
+        "| engine | workload | in flight | req/s | p50 | p99 | errors | CPU roster / postgres / bench / machine | pgbench (same run) | roster ÷ pgbench |"
     );
     let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---|---:|---:|");
     for r in &report.rows {
         let base = r.baseline.as_ref().and_then(|b| report.pgbench.get(b));
         let cpu = if r.engine == Engine::Postgres {
             format!(
-                "{:.0} / {:.0} / {:.0} %",
-                r.m.cpu.roster, r.m.cpu.postgres, r.m.cpu.bench
+                "{:.0} / {:.0} / {:.0} / {:.0} %",
+                r.m.cpu.roster, r.m.cpu.postgres, r.m.cpu.bench, r.m.cpu.machine
             )
         } else {
-            format!("{:.0} / – / {:.0} %", r.m.cpu.roster, r.m.cpu.bench)
+            format!(
+                "{:.0} / – / {:.0} / {:.0} %",
+                r.m.cpu.roster, r.m.cpu.bench, r.m.cpu.machine
+            )
         };
         let _ = writeln!(
             out,
@@ -1367,18 +1669,19 @@ fn render(ctx: &Ctx, report: &Report, machine: &str, pg_version: &str) -> String
         );
         let _ = writeln!(
             out,
-            "| transaction | clients | tps | avg latency | failed | CPU postgres |"
+            "| transaction | clients | tps | avg latency | failed | CPU postgres / machine |"
         );
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
         for (k, v) in &report.pgbench {
             let (shape, c) = k.rsplit_once(" c").unwrap_or((k, "?"));
             let _ = writeln!(
                 out,
-                "| {shape} | {c} | {} | {:.2} ms | {} | {:.0} % |",
+                "| {shape} | {c} | {} | {:.2} ms | {} | {:.0} / {:.0} % |",
                 fmt_int(v.tps.round() as u64),
                 v.latency_ms,
                 v.failed,
-                v.cpu.postgres
+                v.cpu.postgres,
+                v.cpu.machine
             );
         }
     }

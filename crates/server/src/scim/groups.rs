@@ -233,6 +233,17 @@ pub async fn get(
         .await
         .map_err(|e| auth.store_error(e))?
         .ok_or_else(|| not_found(&auth, id))?;
+    let etag = render::group_etag(&model);
+    if req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|h| roster_scim::resource::if_none_match_hits(Some(h), &etag))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((actix_web::http::header::ETAG, etag))
+            .finish());
+    }
     respond_group(&auth, &state, &req, &model, StatusCode::OK).await
 }
 
