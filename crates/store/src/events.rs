@@ -81,6 +81,10 @@ pub struct EventPage {
     pub next_cursor: EventCursor,
 }
 
+/// Events per INSERT: keeps every statement far below SQLite's and PostgreSQL's bound-parameter
+/// limits however many events one write emits.
+const APPEND_CHUNK: usize = 1000;
+
 /// One transaction that changes a directory's state and appends its events (the outbox).
 ///
 /// Dropping it without [`DirectoryWrite::commit`] rolls everything back.
@@ -253,41 +257,30 @@ impl DirectoryWrite {
     }
 
     /// Appends events, numbering them after the directory's last event.
+    ///
+    /// Events go in chunks (a group deletion can emit 50,000 `group.user_removed`), each chunk
+    /// bumping the directory's counter and inserting its rows; on PostgreSQL both happen in one
+    /// statement, so the common single-event write costs one round trip.
     pub async fn append(&mut self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        let count = i64::try_from(events.len())
-            .map_err(|_| StoreError::Corrupt("too many events".into()))?;
-        let backend = self.txn.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => {
-                "UPDATE directories SET event_sequence = event_sequence + $1 WHERE id = $2 \
-                 RETURNING event_sequence, pg_current_xact_id()::text::bigint AS tx_id"
-            }
-            _ => {
-                "UPDATE directories SET event_sequence = event_sequence + ? WHERE id = ? \
-                 RETURNING event_sequence, 0 AS tx_id"
-            }
-        };
-        let row = self
-            .txn
-            .query_one(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [count.into(), self.directory_id.clone().into()],
-            ))
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let last_sequence: i64 = row.try_get("", "event_sequence")?;
-        let tx_id: i64 = row.try_get("", "tx_id")?;
-        let first_sequence = last_sequence - count + 1;
-        let now = Utc::now();
-
-        let mut models = Vec::with_capacity(events.len());
         let mut envelopes = Vec::with_capacity(events.len());
-        for (offset, new_event) in (0..).zip(events) {
-            let envelope = EventEnvelope {
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let chunk: Vec<NewEvent> = events.by_ref().take(APPEND_CHUNK).collect();
+            let appended = match self.txn.get_database_backend() {
+                DbBackend::Postgres => self.append_chunk_postgres(chunk).await?,
+                _ => self.append_chunk(chunk).await?,
+            };
+            envelopes.extend(appended);
+        }
+        self.appended.extend(envelopes.iter().cloned());
+        Ok(envelopes)
+    }
+
+    fn envelopes(&self, events: Vec<NewEvent>, first_sequence: i64) -> Vec<EventEnvelope> {
+        let now = Utc::now();
+        (0..)
+            .zip(events)
+            .map(|(offset, new_event)| EventEnvelope {
                 id: EventId::generate().into_string(),
                 event_type: new_event.event_type.as_str().to_owned(),
                 created_at: now,
@@ -296,27 +289,113 @@ impl DirectoryWrite {
                 sequence: Some(first_sequence + offset),
                 data: new_event.data,
                 previous_attributes: new_event.previous_attributes,
-            };
-            models.push(event::ActiveModel {
-                id: Set(envelope.id.clone()),
-                event_type: Set(envelope.event_type.clone()),
-                organization_id: Set(envelope.organization_id.clone()),
-                directory_id: Set(envelope.directory_id.clone()),
-                sequence: Set(envelope.sequence),
-                tx_id: Set(tx_id),
-                data: Set(envelope.data.clone()),
-                previous_attributes: Set(envelope.previous_attributes.clone()),
-                created_at: Set(now),
-                ..Default::default()
-            });
-            envelopes.push(envelope);
-        }
+            })
+            .collect()
+    }
+
+    /// SQLite: bump the counter, then insert (both in-process, no round trips to save).
+    async fn append_chunk(&mut self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>> {
+        let count = i64::try_from(events.len())
+            .map_err(|_| StoreError::Corrupt("too many events".into()))?;
+        let backend = self.txn.get_database_backend();
+        let row = self
+            .txn
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                "UPDATE directories SET event_sequence = event_sequence + ? WHERE id = ? \
+                 RETURNING event_sequence",
+                [count.into(), self.directory_id.clone().into()],
+            ))
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let last_sequence: i64 = row.try_get("", "event_sequence")?;
+        let envelopes = self.envelopes(events, last_sequence - count + 1);
+        let models = envelopes.iter().map(|e| event::ActiveModel {
+            id: Set(e.id.clone()),
+            event_type: Set(e.event_type.clone()),
+            organization_id: Set(e.organization_id.clone()),
+            directory_id: Set(e.directory_id.clone()),
+            sequence: Set(e.sequence),
+            tx_id: Set(0),
+            data: Set(e.data.clone()),
+            previous_attributes: Set(e.previous_attributes.clone()),
+            created_at: Set(e.created_at),
+            ..Default::default()
+        });
         event::Entity::insert_many(models).exec(&self.txn).await?;
-        self.appended.extend(envelopes.iter().cloned());
         Ok(envelopes)
     }
 
-    /// Commits state and events together; returns the events now durable.
+    /// PostgreSQL: the counter bump and the inserts in one statement. Sequences are computed
+    /// from the bumped counter in SQL, in the order of the VALUES list; the transaction id is the
+    /// one this write's first statement assigned.
+    async fn append_chunk_postgres(&mut self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>> {
+        use sea_orm::Value;
+        let count = i64::try_from(events.len())
+            .map_err(|_| StoreError::Corrupt("too many events".into()))?;
+        // Placeholder sequences: the real ones come back from the statement.
+        let mut envelopes = self.envelopes(events, 0);
+        let now = envelopes
+            .first()
+            .map(|e| e.created_at)
+            .unwrap_or_else(Utc::now);
+        let mut values: Vec<Value> = vec![
+            count.into(),
+            self.directory_id.clone().into(),
+            self.organization_id.clone().into(),
+            now.into(),
+        ];
+        let mut rows = Vec::with_capacity(envelopes.len());
+        for (ord, e) in (1i64..).zip(&envelopes) {
+            let p = values.len();
+            rows.push(format!(
+                "(${}, ${}, ${}::jsonb, ${}::jsonb, {ord})",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4
+            ));
+            values.push(e.id.clone().into());
+            values.push(e.event_type.clone().into());
+            values.push(Value::Json(Some(Box::new(e.data.clone()))));
+            values.push(Value::Json(e.previous_attributes.clone().map(Box::new)));
+        }
+        let sql = format!(
+            "WITH bumped AS (\
+                 UPDATE directories SET event_sequence = event_sequence + $1 WHERE id = $2 \
+                 RETURNING event_sequence, pg_current_xact_id()::text::bigint AS tx_id) \
+             INSERT INTO events (id, event_type, organization_id, directory_id, sequence, tx_id, \
+                                 data, previous_attributes, created_at) \
+             SELECT v.id, v.event_type, $3, $2, bumped.event_sequence - $1 + v.ord, bumped.tx_id, \
+                    v.data, v.previous_attributes, $4 \
+             FROM bumped CROSS JOIN (VALUES {}) AS v(id, event_type, data, previous_attributes, ord) \
+             RETURNING id, sequence",
+            rows.join(", ")
+        );
+        let returned = self
+            .txn
+            .query_all(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                values,
+            ))
+            .await?;
+        if returned.len() != envelopes.len() {
+            // The directory row is gone (deleted concurrently): nothing was inserted.
+            return Err(StoreError::NotFound);
+        }
+        let mut sequences = std::collections::HashMap::with_capacity(returned.len());
+        for row in returned {
+            let id: String = row.try_get("", "id")?;
+            let sequence: i64 = row.try_get("", "sequence")?;
+            sequences.insert(id, sequence);
+        }
+        for e in &mut envelopes {
+            e.sequence = sequences.get(&e.id).copied();
+        }
+        Ok(envelopes)
+    }
+
     pub async fn commit(self) -> Result<Vec<EventEnvelope>> {
         self.txn.commit().await?;
         if !self.appended.is_empty() {
