@@ -465,6 +465,44 @@ impl DirectoryWrite {
         Ok(found)
     }
 
+    /// For a create, in one query: the user already holding `user_name_key` (deleted over SCIM
+    /// or not), and the users waiting for a manager with this userName or externalId.
+    pub async fn name_holder_and_reports(
+        &self,
+        user_name_key: &str,
+        external_id: Option<&str>,
+    ) -> Result<(Option<user::Model>, Vec<user::Model>)> {
+        let mut refs = vec![user_name_key.to_owned()];
+        if let Some(ext) = external_id {
+            refs.push(ext.to_lowercase());
+        }
+        let rows = user::Entity::find()
+            .filter(user::Column::DirectoryId.eq(self.directory_id()))
+            .filter(
+                Condition::any()
+                    .add(user::Column::UserNameKey.eq(user_name_key))
+                    .add(
+                        Condition::all()
+                            .add(user::Column::ManagerRef.is_in(refs))
+                            .add(user::Column::ManagerId.is_null())
+                            .add(user::Column::DeletedAt.is_null()),
+                    ),
+            )
+            .order_by_asc(user::Column::Id)
+            .all(self.txn())
+            .await?;
+        let mut holder = None;
+        let mut reports = Vec::new();
+        for row in rows {
+            if row.user_name_key == user_name_key {
+                holder = Some(row);
+            } else {
+                reports.push(row);
+            }
+        }
+        Ok((holder, reports))
+    }
+
     /// Users whose manager reference names `manager` (by id, externalId or userName) but is not
     /// resolved yet: the reports provisioned before their manager.
     pub async fn unresolved_reports(&self, manager: &user::Model) -> Result<Vec<user::Model>> {

@@ -22,8 +22,11 @@ pub enum StoreError {
 
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
-            return StoreError::Conflict(detail);
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => return StoreError::Conflict(detail),
+            // What the row pointed at (a directory, a user) was deleted concurrently.
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => return StoreError::NotFound,
+            _ => {}
         }
         match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(err),

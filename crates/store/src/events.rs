@@ -131,6 +131,34 @@ impl Store {
         })
     }
 
+    /// Starts a write to a directory whose organization the caller already knows (the SCIM
+    /// ingress authenticated the request against it): one round trip less than
+    /// [`Store::begin_directory_write`]. If the directory has been deleted meanwhile, the write
+    /// fails when it appends its events ([`StoreError::NotFound`]) or earlier on a foreign key.
+    pub async fn begin_directory_write_in(
+        &self,
+        directory_id: &str,
+        organization_id: &str,
+    ) -> Result<DirectoryWrite> {
+        let txn = self.connection().begin().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Must precede any write: see the module docs (transaction ids in commit order).
+            txn.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                [directory_id.into()],
+            ))
+            .await?;
+        }
+        Ok(DirectoryWrite {
+            txn,
+            directory_id: directory_id.to_owned(),
+            organization_id: organization_id.to_owned(),
+            appended: Vec::new(),
+            store: self.clone(),
+        })
+    }
+
     /// Reads the stream after `query.after`, oldest first (see the module docs for why this
     /// never skips an event that commits late).
     ///

@@ -329,7 +329,7 @@ fn display_name_key(auth: &DirectoryAuth, raw: &Value) -> Result<(String, String
 async fn begin(auth: &DirectoryAuth, state: &AppState) -> Result<DirectoryWrite, ScimApiError> {
     state
         .store
-        .begin_directory_write(&auth.directory_id)
+        .begin_directory_write_in(&auth.directory_id, &auth.organization_id)
         .await
         .map_err(|e| auth.store_error(e))
 }

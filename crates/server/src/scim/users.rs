@@ -229,11 +229,12 @@ pub async fn create(
     strip_server_fields(&mut raw);
     let mut write = begin(&auth, &state).await?;
     let key = user_name_key(&auth, &raw)?;
-    let revived = match write
-        .user_by_name_key(&key)
+    let external_id = raw.get("externalId").and_then(Value::as_str);
+    let (holder, reports) = write
+        .name_holder_and_reports(&key, external_id)
         .await
-        .map_err(|e| auth.store_error(e))?
-    {
+        .map_err(|e| auth.store_error(e))?;
+    let revived = match holder {
         Some(existing) if existing.deleted_at.is_none() => {
             return Err(auth.error(ScimError::uniqueness(format!(
                 "a user with userName '{}' already exists in this directory (id {})",
@@ -243,7 +244,9 @@ pub async fn create(
         // Deleted by the IdP earlier but kept (suspend policy): the same person comes back.
         other => other,
     };
-    let model = save(&auth, &mut write, revived.as_ref(), raw, true).await?;
+    // A revived user may also be named by its old id: let `save` look its reports up then.
+    let reports = revived.is_none().then_some(reports);
+    let model = save(&auth, &mut write, revived.as_ref(), raw, reports).await?;
     write.commit().await.map_err(|e| auth.store_error(e))?;
     respond_user(&auth, &state, &req, &model, StatusCode::CREATED).await
 }
@@ -269,7 +272,7 @@ pub async fn replace(
     let mut raw = put_resource(&current_resource, body, &state.scim.registry, USER)
         .map_err(|e| auth.error(e))?;
     strip_server_fields(&mut raw);
-    let model = save(&auth, &mut write, Some(&current), raw, false).await?;
+    let model = save(&auth, &mut write, Some(&current), raw, None).await?;
     write.commit().await.map_err(|e| auth.store_error(e))?;
     respond_user(&auth, &state, &req, &model, StatusCode::OK).await
 }
@@ -302,7 +305,7 @@ pub async fn patch(
         apply(&mut resource, &request, &state.scim.registry, USER).map_err(|e| auth.error(e))?;
     let model = if outcome.changed {
         strip_server_fields(&mut resource);
-        let model = save(&auth, &mut write, Some(&current), resource, false).await?;
+        let model = save(&auth, &mut write, Some(&current), resource, None).await?;
         write.commit().await.map_err(|e| auth.store_error(e))?;
         model
     } else {
@@ -416,7 +419,7 @@ pub async fn delete(
 async fn begin(auth: &DirectoryAuth, state: &AppState) -> Result<DirectoryWrite, ScimApiError> {
     state
         .store
-        .begin_directory_write(&auth.directory_id)
+        .begin_directory_write_in(&auth.directory_id, &auth.organization_id)
         .await
         .map_err(|e| auth.store_error(e))
 }
@@ -472,8 +475,9 @@ async fn save(
     write: &mut DirectoryWrite,
     before: Option<&user::Model>,
     raw: Value,
-    creating: bool,
+    known_reports: Option<Vec<user::Model>>,
 ) -> Result<user::Model, ScimApiError> {
+    let creating = before.is_none() || known_reports.is_some();
     let store_err = |e| auth.store_error(e);
     let key = user_name_key(auth, &raw)?;
     if let Some(before) = before {
@@ -581,7 +585,7 @@ async fn save(
             b.user_name_key != model.user_name_key || b.external_id != model.external_id
         });
     if identity_changed {
-        events.extend(link_reports(auth, write, &model).await?);
+        events.extend(link_reports(auth, write, &model, known_reports).await?);
     }
     write.append(events).await.map_err(store_err)?;
     Ok(model)
@@ -592,10 +596,15 @@ async fn link_reports(
     auth: &DirectoryAuth,
     write: &DirectoryWrite,
     manager: &user::Model,
+    known: Option<Vec<user::Model>>,
 ) -> Result<Vec<NewEvent>, ScimApiError> {
     let store_err = |e| auth.store_error(e);
+    let reports = match known {
+        Some(reports) => reports,
+        None => write.unresolved_reports(manager).await.map_err(store_err)?,
+    };
     let mut events = Vec::new();
-    for report in write.unresolved_reports(manager).await.map_err(store_err)? {
+    for report in reports {
         let now = Utc::now();
         let mut data = report.data.clone();
         if let Some(obj) = data.as_object_mut() {
