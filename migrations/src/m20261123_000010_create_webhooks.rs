@@ -2,9 +2,9 @@
 //! transaction that advances the dispatcher's cursor over the event stream), attempts, replay jobs
 //! and the dispatcher's durable cursor.
 //!
-//! The two partial indexes (`WHERE status = 'pending'`) keep the claim query and the per-directory
-//! ordering check proportional to the work still to do, not to the delivery history. Partial
-//! indexes have the same syntax on SQLite and PostgreSQL, so they are one statement for both.
+//! The two partial indexes (on unfinished deliveries only) keep the claim query and the lane
+//! promotion proportional to the work still to do, not to the delivery history. Partial indexes
+//! have the same syntax on SQLite and PostgreSQL, so they are one statement for both.
 
 use sea_orm_migration::prelude::*;
 
@@ -169,11 +169,15 @@ impl MigrationTrait for Migration {
              WHERE status = 'pending'",
         )
         .await?;
-        db.execute_unprepared(
-            "CREATE INDEX ix_webhook_deliveries_lane ON webhook_deliveries \
-             (endpoint_id, lane, sequence) WHERE status = 'pending'",
-        )
-        .await?;
+        // Two indexes rather than one `IN ('pending', 'queued')`: SQLite uses a partial index
+        // only when the query repeats its condition exactly.
+        for status in ["pending", "queued"] {
+            db.execute_unprepared(&format!(
+                "CREATE INDEX ix_webhook_deliveries_lane_{status} ON webhook_deliveries \
+                 (endpoint_id, lane, sequence) WHERE status = '{status}'"
+            ))
+            .await?;
+        }
 
         manager
             .create_table(

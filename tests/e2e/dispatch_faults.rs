@@ -419,7 +419,7 @@ async fn a_redis_restart_loses_nothing_and_workers_resubscribe_by_themselves() {
     touch(&app, &dirs[0], 0).await;
     assert!(
         receiver
-            .wait_until(Duration::from_secs(20), |a| a.len() >= 1)
+            .wait_until(Duration::from_secs(20), |a| !a.is_empty())
             .await
     );
 

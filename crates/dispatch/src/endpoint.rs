@@ -59,11 +59,11 @@ impl Route {
         let type_ok = self
             .event_types
             .as_ref()
-            .is_none_or(|types| types.iter().any(|t| *t == event.event_type));
+            .is_none_or(|types| types.contains(&event.event_type));
         let org_ok = self
             .organization_ids
             .as_ref()
-            .is_none_or(|orgs| orgs.iter().any(|o| *o == event.organization_id));
+            .is_none_or(|orgs| orgs.contains(&event.organization_id));
         type_ok && org_ok
     }
 

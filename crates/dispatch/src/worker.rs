@@ -227,16 +227,15 @@ async fn fanout_once(inner: &Inner) -> Result<bool, DispatchError> {
         }
     }
     let created = deliveries.len();
-    if store
+    // If the compare-and-set fails, another replica moved the cursor first: its deliveries
+    // stand, and the next step goes on from there.
+    let moved = store
         .fan_out(FANOUT_CURSOR, cursor, page.next_cursor, deliveries)
-        .await?
-    {
-        if created > 0 {
-            inner.metrics.deliveries_created.inc_by(created as u64);
-            inner.backend.wake(Wake::Deliveries);
-        }
+        .await?;
+    if moved && created > 0 {
+        inner.metrics.deliveries_created.inc_by(created as u64);
+        inner.backend.wake(Wake::Deliveries);
     }
-    // Otherwise another replica moved the cursor first: its deliveries stand; go on from there.
     Ok(true)
 }
 

@@ -9,9 +9,10 @@
 //!    changes nothing and it re-reads.
 //! 2. **Claims** ([`Store::claim_due_deliveries`]) take due `pending` deliveries and move their
 //!    `next_attempt_at` forward by a lease, so a worker that dies mid-attempt simply lets the
-//!    delivery become due again (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite has one writer). A
-//!    delivery in an ordered *lane* (same endpoint, same lane, e.g. a directory) is eligible only
-//!    when no pending delivery of that lane has a smaller `sequence`.
+//!    delivery become due again (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite has one writer).
+//!    Deliveries in an ordered *lane* (same endpoint, same lane, e.g. a directory) are created
+//!    `queued`; only the lowest `sequence` of a lane is `pending` (claimable), and the next one is
+//!    promoted in the transaction that finishes it (`promote_lanes`).
 //! 3. **Completions** ([`Store::complete_deliveries`]) record attempts and outcomes in batches, and
 //!    keep the endpoint's failure clock, disabling it (with a `webhook_endpoint.disabled` event)
 //!    on 410 Gone or after failing for too long.
@@ -446,62 +447,83 @@ impl Store {
                 .exec(&txn)
                 .await?;
         }
+        let mut finished_lanes = std::collections::BTreeSet::new();
         let mut succeeded_endpoints = std::collections::BTreeSet::new();
         let mut failed_endpoints = std::collections::BTreeSet::new();
         let mut gone_endpoints = std::collections::BTreeSet::new();
+        let outcome = |c: &Completion| match (c.succeeded, c.retry_at) {
+            (true, _) => ("succeeded", now, Some(now)),
+            (false, Some(at)) => ("pending", at, None),
+            (false, None) => ("failed", now, Some(now)),
+        };
+        let row = |c: &Completion| {
+            let (status, next, completed_at) = outcome(c);
+            vec![
+                status.into(),
+                next.into(),
+                c.attempt_number.into(),
+                c.started_at.into(),
+                c.status_code.into(),
+                c.error.clone().into(),
+                completed_at.into(),
+                c.delivery_id.clone().into(),
+            ]
+        };
+        if backend == DbBackend::Postgres {
+            // One statement per 500 outcomes: round trips, not rows, cost on PostgreSQL.
+            for chunk in completions.chunks(500) {
+                let mut values = Vec::with_capacity(chunk.len() * 8);
+                let mut tuples = Vec::with_capacity(chunk.len());
+                for (i, c) in chunk.iter().enumerate() {
+                    let n = i * 8;
+                    tuples.push(format!(
+                        "(${}::text, ${}::timestamptz, ${}::int, ${}::timestamptz, ${}::int, \
+                         ${}::text, ${}::timestamptz, ${}::text)",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5,
+                        n + 6,
+                        n + 7,
+                        n + 8
+                    ));
+                    values.extend(row(c));
+                }
+                txn.execute(Statement::from_sql_and_values(
+                    backend,
+                    format!(
+                        "UPDATE webhook_deliveries AS d SET status = v.status, \
+                         next_attempt_at = v.next_attempt_at, attempts = v.attempts, \
+                         last_attempt_at = v.last_attempt_at, \
+                         last_status_code = v.last_status_code, last_error = v.last_error, \
+                         completed_at = v.completed_at \
+                         FROM (VALUES {}) AS v(status, next_attempt_at, attempts, \
+                           last_attempt_at, last_status_code, last_error, completed_at, id) \
+                         WHERE d.id = v.id",
+                        tuples.join(", ")
+                    ),
+                    values,
+                ))
+                .await?;
+            }
+        } else {
+            for c in &completions {
+                txn.execute(stmt(
+                    backend,
+                    "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, \
+                     attempts = $3, last_attempt_at = $4, last_status_code = $5, \
+                     last_error = $6, completed_at = $7 WHERE id = $8",
+                    row(c),
+                ))
+                .await?;
+            }
+        }
         for c in &completions {
-            let (status, next, completed_at) = match (c.succeeded, c.retry_at) {
-                (true, _) => ("succeeded", now, Some(now)),
-                (false, Some(at)) => ("pending", at, None),
-                (false, None) => ("failed", now, Some(now)),
-            };
-            txn.execute(stmt(
-                backend,
-                "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, \
-                 attempts = $3, last_attempt_at = $4, last_status_code = $5, last_error = $6, \
-                 completed_at = $7 WHERE id = $8",
-                vec![
-                    status.into(),
-                    next.into(),
-                    c.attempt_number.into(),
-                    c.started_at.into(),
-                    c.status_code.into(),
-                    c.error.clone().into(),
-                    completed_at.into(),
-                    c.delivery_id.clone().into(),
-                ],
-            ))
-            .await?;
+            let (status, _, _) = outcome(c);
             if let Some(lane) = &c.lane {
-                if status == "pending" {
-                    // The rest of the lane waits for this one: keep it out of the claim scan.
-                    txn.execute(stmt(
-                        backend,
-                        "UPDATE webhook_deliveries SET next_attempt_at = $1 \
-                         WHERE status = 'pending' AND endpoint_id = $2 AND lane = $3 \
-                           AND id <> $4 AND next_attempt_at < $1",
-                        vec![
-                            next.into(),
-                            c.endpoint_id.clone().into(),
-                            lane.clone().into(),
-                            c.delivery_id.clone().into(),
-                        ],
-                    ))
-                    .await?;
-                } else if c.attempt_number > 1 {
-                    // The lane was held back behind this one's retries: release it.
-                    txn.execute(stmt(
-                        backend,
-                        "UPDATE webhook_deliveries SET next_attempt_at = $1 \
-                         WHERE status = 'pending' AND endpoint_id = $2 AND lane = $3 \
-                           AND next_attempt_at > $1",
-                        vec![
-                            now.into(),
-                            c.endpoint_id.clone().into(),
-                            lane.clone().into(),
-                        ],
-                    ))
-                    .await?;
+                if status != "pending" {
+                    finished_lanes.insert((c.endpoint_id.clone(), lane.clone()));
                 }
             }
             if c.succeeded {
@@ -512,6 +534,8 @@ impl Store {
                 failed_endpoints.insert(c.endpoint_id.clone());
             }
         }
+        // The next delivery of each lane whose head finished may go now.
+        promote_lanes(&txn, &finished_lanes, now).await?;
         for endpoint_id in &succeeded_endpoints {
             txn.execute(stmt(
                 backend,
@@ -563,7 +587,7 @@ impl Store {
                 backend,
                 "SELECT COUNT(*) AS pending, MIN(event_created_at) AS oldest \
                  FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-                 WHERE d.status = 'pending' AND e.enabled = TRUE",
+                 WHERE d.status IN ('pending', 'queued') AND e.enabled = TRUE",
                 vec![],
             ))
             .await?;
@@ -725,15 +749,64 @@ async fn insert_deliveries(txn: &DatabaseTransaction, deliveries: Vec<NewDeliver
         return Ok(());
     }
     let now = Utc::now();
+    let lanes: std::collections::BTreeSet<(String, String)> = deliveries
+        .iter()
+        .filter_map(|d| d.lane.clone().map(|l| (d.endpoint_id.clone(), l)))
+        .collect();
     let models: Vec<_> = deliveries
         .into_iter()
-        .map(|d| delivery_model(d, now))
+        .map(|d| {
+            let queued = d.lane.is_some();
+            let mut model = delivery_model(d, now);
+            if queued {
+                // Behind its lane until promoted (below, or when the lane's head finishes).
+                model.status = Set("queued".into());
+            }
+            model
+        })
         .collect();
     // Bound the bind parameters per statement (17 columns; PostgreSQL allows 65,535).
     for chunk in models.chunks(1000) {
         webhook_delivery::Entity::insert_many(chunk.to_vec())
             .exec(txn)
             .await?;
+    }
+    promote_lanes(txn, &lanes, now).await
+}
+
+/// For each (endpoint, lane) with no pending delivery, makes the queued delivery with the lowest
+/// `sequence` pending (due now).
+///
+/// On PostgreSQL a transaction-scoped advisory lock per lane, taken in sorted order before the
+/// check, serializes the fan-out (which queues) and the completer (which finishes heads): each
+/// sees the other's committed rows, so a lane can never be left with queued deliveries and no
+/// pending one. SQLite runs one write transaction at a time.
+async fn promote_lanes(
+    txn: &DatabaseTransaction,
+    lanes: &std::collections::BTreeSet<(String, String)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let backend = txn.get_database_backend();
+    for (endpoint_id, lane) in lanes {
+        if backend == DbBackend::Postgres {
+            txn.execute(stmt(
+                backend,
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 1))",
+                vec![format!("webhook-lane:{endpoint_id}:{lane}").into()],
+            ))
+            .await?;
+        }
+        txn.execute(stmt(
+            backend,
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1 \
+             WHERE id = (SELECT q.id FROM webhook_deliveries q \
+                         WHERE q.status = 'queued' AND q.endpoint_id = $2 AND q.lane = $3 \
+                         ORDER BY q.sequence LIMIT 1) \
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+                               WHERE p.status = 'pending' AND p.endpoint_id = $2 AND p.lane = $3)",
+            vec![now.into(), endpoint_id.clone().into(), lane.clone().into()],
+        ))
+        .await?;
     }
     Ok(())
 }

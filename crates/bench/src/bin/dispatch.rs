@@ -40,6 +40,9 @@ struct Args {
     /// Use the Redis backend.
     #[arg(long)]
     redis: Option<String>,
+    /// Events per transaction in the throughput runs (round robin over the directories).
+    #[arg(long, default_value_t = 100)]
+    per_txn: usize,
     /// Attempts in flight at once.
     #[arg(long, default_value_t = 256)]
     concurrency: usize,
@@ -166,9 +169,9 @@ async fn throughput(
 ) -> anyhow::Result<(f64, Duration)> {
     let (app, sink, dirs) = setup(args, engine, ordering).await?;
     let started = Instant::now();
-    // Ten events per transaction, round robin over the directories: writes outpace deliveries,
-    // so this measures the dispatcher draining a backlog while events keep arriving.
-    write(&app, &dirs, 0, args.events, 10).await?;
+    // Batches of events per transaction, round robin over the directories: writes outpace
+    // deliveries, so this measures the dispatcher draining a backlog while events keep arriving.
+    write(&app, &dirs, 0, args.events, args.per_txn.max(1)).await?;
     let written = started.elapsed();
     let total = args.events;
     if !sink

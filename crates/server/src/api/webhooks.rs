@@ -215,7 +215,8 @@ pub struct DeliveryOut {
     pub sequence: Option<i64>,
     /// `event` (fan-out), `resend` or `replay`.
     pub trigger: String,
-    /// `pending`, `succeeded` or `failed` (retries exhausted).
+    /// `queued` (waiting for an earlier event of its directory, `ordering: directory`),
+    /// `pending` (due at `next_attempt_at`), `succeeded` or `failed` (retries exhausted).
     pub status: String,
     pub attempts: i32,
     /// When the next attempt is due, while pending.
@@ -561,10 +562,10 @@ pub async fn update(
     if let Some(url) = &body.url {
         check_url(&state, &mut errors, url);
     }
-    let event_types = match &body.event_types {
-        Some(types) => Some(check_event_types(&mut errors, types)),
-        None => None,
-    };
+    let event_types = body
+        .event_types
+        .as_ref()
+        .map(|types| check_event_types(&mut errors, types));
     let organization_ids = match &body.organization_ids {
         Some(ids) => Some(check_organizations(&state, &mut errors, ids).await?),
         None => None,
@@ -663,8 +664,29 @@ pub struct DeliveryListParams {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub after: Option<String>,
-    /// `pending`, `succeeded` or `failed`.
-    pub status: Option<String>,
+    #[param(inline)]
+    pub status: Option<DeliveryStatus>,
+}
+
+/// A delivery's state.
+#[derive(Clone, Copy, Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Queued,
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl DeliveryStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Queued => "queued",
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Succeeded => "succeeded",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
 }
 
 /// An endpoint's deliveries, oldest first.
@@ -683,18 +705,10 @@ pub async fn list_deliveries(
         after: query.after.clone(),
     }
     .page()?;
-    if let Some(status) = query.status.as_deref() {
-        if !matches!(status, "pending" | "succeeded" | "failed") {
-            return Err(ApiError::validation(
-                "status",
-                format!("'{status}' is not one of: pending, succeeded, failed"),
-            ));
-        }
-    }
     find_endpoint(&state, &path).await?;
     let page = state
         .store
-        .list_webhook_deliveries(&path, query.status.as_deref(), &page)
+        .list_webhook_deliveries(&path, query.status.map(DeliveryStatus::as_str), &page)
         .await?
         .map(DeliveryOut::from);
     Ok(HttpResponse::Ok().json(ListOut {

@@ -24,7 +24,8 @@ pub struct Model {
     /// `event`, `resend` or `replay`.
     #[sea_orm(column_type = "Text")]
     pub trigger: String,
-    /// `pending`, `succeeded` or `failed` (retries exhausted).
+    /// `queued` (behind an earlier delivery of its lane), `pending` (due at `next_attempt_at`),
+    /// `succeeded` or `failed` (retries exhausted).
     #[sea_orm(column_type = "Text")]
     pub status: String,
     pub attempts: i32,
