@@ -7,7 +7,7 @@ use sea_orm_migration::sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
 };
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 15] = [
     "organizations",
     "api_keys",
     "directories",
@@ -17,6 +17,12 @@ const TABLES: [&str; 9] = [
     "group_memberships",
     "events",
     "request_activity",
+    "user_emails",
+    "webhook_endpoints",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "webhook_replays",
+    "dispatch_cursors",
 ];
 
 async fn assert_tables(db: &DatabaseConnection, present: bool) {
