@@ -149,6 +149,9 @@ impl WebhookClient {
         let guard = Arc::new(guard);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // An HTTP(S)_PROXY from the environment would resolve targets for us, past the
+            // guarded resolver: webhooks go direct.
+            .no_proxy()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_max_idle_per_host(256)

@@ -504,6 +504,63 @@ fn prepare(
     Ok((headers, body))
 }
 
+/// Records outcomes: the batch in one transaction, or, if that fails, each outcome on its own, so
+/// one outcome that cannot be written does not hold back (or lose) the others. Retries stay well
+/// inside the lease: past it, the delivery is claimed again anyway (at least once).
+async fn record_outcomes(
+    inner: &Inner,
+    completions: Vec<Completion>,
+    disable_after: chrono::Duration,
+) {
+    let apply = |disabled: Vec<roster_store::webhooks::DisabledEndpoint>| {
+        if !disabled.is_empty() {
+            inner
+                .metrics
+                .endpoints_disabled
+                .inc_by(disabled.len() as u64);
+            inner.backend.wake(Wake::Events);
+        }
+    };
+    match inner
+        .store
+        .complete_deliveries(completions.clone(), disable_after)
+        .await
+    {
+        Ok(disabled) => return apply(disabled),
+        Err(e) if completions.len() == 1 => {
+            tracing::warn!(error = %e, "recording a webhook attempt failed; retrying");
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, count = completions.len(),
+                "recording a batch of webhook attempts failed; recording them one by one");
+        }
+    }
+    for completion in completions {
+        let mut tries = 0u32;
+        loop {
+            match inner
+                .store
+                .complete_deliveries(vec![completion.clone()], disable_after)
+                .await
+            {
+                Ok(disabled) => {
+                    apply(disabled);
+                    break;
+                }
+                Err(e) => {
+                    tries += 1;
+                    if tries >= 5 {
+                        tracing::error!(error = %e, delivery_id = %completion.delivery_id,
+                            "giving up recording a webhook attempt; the delivery will be attempted again when its lease ends");
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(tries))).await;
+                }
+            }
+        }
+    }
+}
+
 async fn complete_loop(inner: Arc<Inner>, mut results: mpsc::UnboundedReceiver<Done>) {
     let disable_after = chrono::Duration::from_std(inner.config.disable_after)
         .unwrap_or_else(|_| chrono::Duration::days(5));
@@ -516,35 +573,7 @@ async fn complete_loop(inner: Arc<Inner>, mut results: mpsc::UnboundedReceiver<D
             }
         }
         let completions: Vec<Completion> = batch.iter().map(|d| d.completion.clone()).collect();
-        let mut tries = 0u32;
-        loop {
-            match inner
-                .store
-                .complete_deliveries(completions.clone(), disable_after)
-                .await
-            {
-                Ok(disabled) => {
-                    if !disabled.is_empty() {
-                        inner
-                            .metrics
-                            .endpoints_disabled
-                            .inc_by(disabled.len() as u64);
-                        inner.backend.wake(Wake::Events);
-                    }
-                    break;
-                }
-                Err(e) => {
-                    tries += 1;
-                    tracing::warn!(error = %e, tries, "recording webhook attempts failed; retrying");
-                    if tries >= 20 {
-                        // The leases run out and the attempts are made again: at least once.
-                        tracing::error!("giving up recording a batch of webhook attempts");
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(250 * u64::from(tries))).await;
-                }
-            }
-        }
+        record_outcomes(&inner, completions, disable_after).await;
         drop(batch);
         inner.backend.wake(Wake::Deliveries);
     }

@@ -427,6 +427,38 @@ impl Store {
         let now = Utc::now();
         let txn = self.connection().begin().await?;
         let backend = txn.get_database_backend();
+        // Text from receivers may hold NUL, which PostgreSQL refuses in text columns.
+        let completions: Vec<Completion> = completions
+            .into_iter()
+            .map(|mut c| {
+                c.error = c.error.map(|e| e.replace('\0', "\u{FFFD}"));
+                c.response_excerpt = c.response_excerpt.map(|e| e.replace('\0', "\u{FFFD}"));
+                c
+            })
+            .collect();
+        // Deliveries deleted meanwhile (their endpoint was deleted while attempts were in
+        // flight) have nothing left to record.
+        let mut existing = std::collections::HashSet::new();
+        for chunk in completions.chunks(500) {
+            let ids: Vec<String> = webhook_delivery::Entity::find()
+                .select_only()
+                .column(webhook_delivery::Column::Id)
+                .filter(
+                    webhook_delivery::Column::Id.is_in(chunk.iter().map(|c| c.delivery_id.clone())),
+                )
+                .into_tuple()
+                .all(&txn)
+                .await?;
+            existing.extend(ids);
+        }
+        let completions: Vec<Completion> = completions
+            .into_iter()
+            .filter(|c| existing.contains(&c.delivery_id))
+            .collect();
+        if completions.is_empty() {
+            txn.commit().await?;
+            return Ok(Vec::new());
+        }
         let attempts: Vec<webhook_attempt::ActiveModel> = completions
             .iter()
             .map(|c| webhook_attempt::ActiveModel {
@@ -469,6 +501,7 @@ impl Store {
                 c.delivery_id.clone().into(),
             ]
         };
+        let mut applied = std::collections::HashSet::new();
         if backend == DbBackend::Postgres {
             // One statement per 500 outcomes: round trips, not rows, cost on PostgreSQL.
             for chunk in completions.chunks(500) {
@@ -490,36 +523,54 @@ impl Store {
                     ));
                     values.extend(row(c));
                 }
-                txn.execute(Statement::from_sql_and_values(
-                    backend,
-                    format!(
-                        "UPDATE webhook_deliveries AS d SET status = v.status, \
-                         next_attempt_at = v.next_attempt_at, attempts = v.attempts, \
-                         last_attempt_at = v.last_attempt_at, \
-                         last_status_code = v.last_status_code, last_error = v.last_error, \
-                         completed_at = v.completed_at \
-                         FROM (VALUES {}) AS v(status, next_attempt_at, attempts, \
-                           last_attempt_at, last_status_code, last_error, completed_at, id) \
-                         WHERE d.id = v.id",
-                        tuples.join(", ")
-                    ),
-                    values,
-                ))
-                .await?;
+                let updated = txn
+                    .query_all(Statement::from_sql_and_values(
+                        backend,
+                        format!(
+                            "UPDATE webhook_deliveries AS d SET status = v.status, \
+                             next_attempt_at = v.next_attempt_at, attempts = v.attempts, \
+                             last_attempt_at = v.last_attempt_at, \
+                             last_status_code = v.last_status_code, last_error = v.last_error, \
+                             completed_at = v.completed_at \
+                             FROM (VALUES {}) AS v(status, next_attempt_at, attempts, \
+                               last_attempt_at, last_status_code, last_error, completed_at, id) \
+                             WHERE d.id = v.id AND d.status = 'pending' \
+                               AND d.attempts = v.attempts - 1 \
+                             RETURNING d.id",
+                            tuples.join(", ")
+                        ),
+                        values,
+                    ))
+                    .await?;
+                for r in updated {
+                    applied.insert(r.try_get::<String>("", "id")?);
+                }
             }
         } else {
             for c in &completions {
-                txn.execute(stmt(
-                    backend,
-                    "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, \
-                     attempts = $3, last_attempt_at = $4, last_status_code = $5, \
-                     last_error = $6, completed_at = $7 WHERE id = $8",
-                    row(c),
-                ))
-                .await?;
+                let result = txn
+                    .execute(stmt(
+                        backend,
+                        "UPDATE webhook_deliveries SET status = $1, next_attempt_at = $2, \
+                         attempts = $3, last_attempt_at = $4, last_status_code = $5, \
+                         last_error = $6, completed_at = $7 \
+                         WHERE id = $8 AND status = 'pending' AND attempts = $3 - 1",
+                        row(c),
+                    ))
+                    .await?;
+                if result.rows_affected() == 1 {
+                    applied.insert(c.delivery_id.clone());
+                }
             }
         }
-        for c in &completions {
+        // An outcome applies once: if a lease ran out and the delivery was claimed again, the
+        // attempt that records first moves the state on; the other is logged only. A stale
+        // outcome can therefore never reopen a finished delivery or its lane.
+        let completions: Vec<&Completion> = completions
+            .iter()
+            .filter(|c| applied.contains(&c.delivery_id))
+            .collect();
+        for c in completions.iter().copied() {
             let (status, _, _) = outcome(c);
             if let Some(lane) = &c.lane {
                 if status != "pending" {
