@@ -50,11 +50,22 @@ impl RetrySchedule {
         retry_after: Option<Duration>,
     ) -> Option<Duration> {
         let scheduled = *self.0.get(attempt_number)?;
+        Some(self.delay_of(scheduled, retry_after))
+    }
+
+    /// The schedule's last delay, again: an ordered lane's head is retried at this pace until it
+    /// succeeds (or its endpoint is disabled), since the events behind it must not overtake it.
+    pub fn last_delay(&self, retry_after: Option<Duration>) -> Option<Duration> {
+        let scheduled = *self.0.last()?;
+        Some(self.delay_of(scheduled, retry_after))
+    }
+
+    fn delay_of(&self, scheduled: Duration, retry_after: Option<Duration>) -> Duration {
         let jittered = jitter(scheduled);
-        Some(match retry_after {
+        match retry_after {
             Some(asked) => jittered.max(asked.min(RETRY_AFTER_CAP)),
             None => jittered,
-        })
+        }
     }
 }
 
@@ -110,6 +121,17 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ordered_head_keeps_the_last_delay_after_the_schedule() {
+        let s = RetrySchedule::parse("0s,1s,10s").expect("schedule");
+        assert_eq!(s.next_delay(3, None), None);
+        let d = s.last_delay(None).expect("last delay");
+        assert!(
+            d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
+            "{d:?}"
+        );
+    }
 
     #[test]
     fn the_default_schedule_is_the_documented_one() {

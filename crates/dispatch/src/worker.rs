@@ -446,13 +446,21 @@ async fn attempt(
     let retry_at = if succeeded {
         None
     } else {
-        inner
-            .config
-            .retry_schedule
+        let schedule = &inner.config.retry_schedule;
+        schedule
             .next_delay(
                 usize::try_from(number).unwrap_or(usize::MAX),
                 outcome.retry_after,
             )
+            // `ordering: directory`: the next event waits for this one's success, so the head
+            // never gives up; the endpoint's failing-for-days rule is what ends it.
+            .or_else(|| {
+                delivery
+                    .lane
+                    .is_some()
+                    .then(|| schedule.last_delay(outcome.retry_after))
+                    .flatten()
+            })
             .and_then(|d| chrono::Duration::from_std(d).ok())
             .map(|d| Utc::now() + d)
     };

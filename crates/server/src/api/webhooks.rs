@@ -67,7 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(rename_all = "lowercase")]
 pub enum Ordering {
     /// Strictly in `sequence` order per directory: the next event waits for the previous one's
-    /// success (or for its retries to run out).
+    /// success (the head is retried until it succeeds or the endpoint is disabled).
     Directory,
     /// As fast as possible, in no particular order.
     None,
