@@ -762,11 +762,13 @@ async fn loopback_targets_are_refused_without_allowed_networks() {
         .contains("ROSTER_DISPATCH_ALLOWED_NETWORKS"));
     // A hostname is checked where it matters: on the address it resolves to, at connect time.
     let url = format!("http://localhost:{}/hook", receiver.addr.port());
+    // Unordered, so the delivery ends after the short schedule (an ordered lane's head is
+    // retried until it succeeds).
     let created = app
         .expect(
             Method::POST,
             "/api/v1/webhook_endpoints",
-            Some(json!({"url": url})),
+            Some(json!({"url": url, "ordering": "none"})),
             201,
         )
         .await;

@@ -29,6 +29,9 @@ use tokio_util::sync::CancellationToken;
 const FANOUT_CURSOR: &str = "fanout";
 /// Events read per fan-out transaction.
 const FANOUT_BATCH: u64 = 1000;
+/// How long the fan-out lets events gather after catching up (bounds its reads under write load;
+/// well inside the 100 ms commit-to-attempt budget).
+const FANOUT_COALESCE: Duration = Duration::from_millis(10);
 /// Deliveries claimed per claim query, and outcomes written per completion transaction.
 const CLAIM_BATCH: usize = 500;
 const COMPLETE_BATCH: usize = 1000;
@@ -163,14 +166,15 @@ pub fn spawn_commit_forwarder(
 
 async fn fanout_loop(inner: Arc<Inner>, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
-        let progressed = match fanout_once(&inner).await {
-            Ok(p) => p,
+        let fanned = match fanout_once(&inner).await {
+            Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "webhook fan-out failed; retrying");
                 pause(&shutdown, Duration::from_secs(1)).await;
-                false
+                0
             }
         };
+        let progressed = fanned > 0;
         let replayed = match replays_once(&inner).await {
             Ok(p) => p,
             Err(e) => {
@@ -179,6 +183,12 @@ async fn fanout_loop(inner: Arc<Inner>, shutdown: CancellationToken) {
             }
         };
         if progressed || replayed {
+            if fanned < FANOUT_BATCH as usize && !replayed {
+                // Caught up while writes go on: let events gather for a moment, so a burst of
+                // SCIM writes costs the database one fan-out read per few milliseconds, not one
+                // per commit (every read also waits out the transactions in flight).
+                pause(&shutdown, FANOUT_COALESCE).await;
+            }
             continue;
         }
         tokio::select! {
@@ -195,8 +205,8 @@ async fn pause(shutdown: &CancellationToken, how_long: Duration) {
     }
 }
 
-/// One fan-out step; `true` if the cursor moved (there may be more).
-async fn fanout_once(inner: &Inner) -> Result<bool, DispatchError> {
+/// One fan-out step; how many events it moved the cursor past (0: caught up).
+async fn fanout_once(inner: &Inner) -> Result<usize, DispatchError> {
     let store = &inner.store;
     let cursor = store.dispatch_cursor(FANOUT_CURSOR).await?;
     let page = store
@@ -208,7 +218,7 @@ async fn fanout_once(inner: &Inner) -> Result<bool, DispatchError> {
         })
         .await?;
     if page.events.is_empty() {
-        return Ok(false);
+        return Ok(0);
     }
     // The routing table is read after the page, every time: an endpoint created before an event
     // of the page is committed is visible now (one indexed query per batch of events).
@@ -236,7 +246,7 @@ async fn fanout_once(inner: &Inner) -> Result<bool, DispatchError> {
         inner.metrics.deliveries_created.inc_by(created as u64);
         inner.backend.wake(Wake::Deliveries);
     }
-    Ok(true)
+    Ok(page.events.len())
 }
 
 fn new_delivery(
