@@ -234,15 +234,8 @@ pub async fn get(
         .map_err(|e| auth.store_error(e))?
         .ok_or_else(|| not_found(&auth, id))?;
     let etag = render::group_etag(&model);
-    if req
-        .headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|h| roster_scim::resource::if_none_match_hits(Some(h), &etag))
-    {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((actix_web::http::header::ETAG, etag))
-            .finish());
+    if let Some(not_modified) = render::not_modified(&req, &etag) {
+        return Ok(not_modified);
     }
     respond_group(&auth, &state, &req, &model, StatusCode::OK).await
 }
@@ -326,14 +319,6 @@ fn display_name_key(auth: &DirectoryAuth, raw: &Value) -> Result<(String, String
     Ok((name.to_owned(), name.to_lowercase()))
 }
 
-async fn begin(auth: &DirectoryAuth, state: &AppState) -> Result<DirectoryWrite, ScimApiError> {
-    state
-        .store
-        .begin_directory_write_in(&auth.directory_id, &auth.organization_id)
-        .await
-        .map_err(|e| auth.store_error(e))
-}
-
 async fn current(
     auth: &DirectoryAuth,
     write: &DirectoryWrite,
@@ -379,7 +364,7 @@ pub async fn create(
     normalize_resource(&mut resource, &state.scim.registry, GROUP).map_err(|e| auth.error(e))?;
     let (raw, members) = split_members(&auth, resource)?;
     let (name, key) = display_name_key(&auth, &raw)?;
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     check_name_free(&auth, &write, &key, None).await?;
     let now = Utc::now();
     let model = group::Model {
@@ -436,7 +421,7 @@ pub async fn replace(
     let members_sent = body
         .as_object()
         .is_some_and(|o| o.keys().any(|k| k.eq_ignore_ascii_case("members")));
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -574,7 +559,7 @@ pub async fn patch(
         }
     }
     .map_err(|e| auth.error(e))?;
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -799,7 +784,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimApiError> {
     let id = &path.1;
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),

@@ -169,6 +169,18 @@ impl DirectoryAuth {
     pub fn store_error(&self, error: roster_store::StoreError) -> ScimApiError {
         ScimApiError::from_store(error, self.version)
     }
+
+    /// Starts the write transaction of this directory (state + events, under its lock).
+    pub async fn begin_write(
+        &self,
+        state: &AppState,
+    ) -> Result<roster_store::DirectoryWrite, ScimApiError> {
+        state
+            .store
+            .begin_directory_write_in(&self.directory_id, &self.organization_id)
+            .await
+            .map_err(|e| self.store_error(e))
+    }
 }
 
 /// Which directory a request was for, once known: the activity log reads it.

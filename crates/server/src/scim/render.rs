@@ -153,3 +153,16 @@ pub fn if_match(req: &actix_web::HttpRequest) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
 }
+
+/// 304 when `If-None-Match` names the current version (the client's copy is current).
+pub fn not_modified(req: &actix_web::HttpRequest, etag: &str) -> Option<HttpResponse> {
+    let header = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    roster_scim::resource::if_none_match_hits(header, etag).then(|| {
+        HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag.to_owned()))
+            .finish()
+    })
+}

@@ -185,15 +185,8 @@ pub async fn get(
         .map_err(|e| auth.store_error(e))?
         .ok_or_else(|| not_found(&auth, id))?;
     let etag = render::user_etag(&model);
-    if req
-        .headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|h| roster_scim::resource::if_none_match_hits(Some(h), &etag))
-    {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((actix_web::http::header::ETAG, etag))
-            .finish());
+    if let Some(not_modified) = render::not_modified(&req, &etag) {
+        return Ok(not_modified);
     }
     respond_user(&auth, &state, &req, &model, StatusCode::OK).await
 }
@@ -227,7 +220,7 @@ pub async fn create(
     let mut raw = as_v2(&auth, body);
     normalize_resource(&mut raw, &state.scim.registry, USER).map_err(|e| auth.error(e))?;
     strip_server_fields(&mut raw);
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let key = user_name_key(&auth, &raw)?;
     let external_id = raw.get("externalId").and_then(Value::as_str);
     let (holder, reports) = write
@@ -261,7 +254,7 @@ pub async fn replace(
     let id = &path.1;
     let body = read_json(&req, &mut payload, &auth, state.scim.max_payload).await?;
     let body = as_v2(&auth, body);
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -293,7 +286,7 @@ pub async fn patch(
         }
     }
     .map_err(|e| auth.error(e))?;
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -323,7 +316,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimApiError> {
     let id = &path.1;
-    let mut write = begin(&auth, &state).await?;
+    let mut write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -414,14 +407,6 @@ pub async fn delete(
         .map_err(|e| auth.store_error(e))?;
     write.commit().await.map_err(|e| auth.store_error(e))?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-async fn begin(auth: &DirectoryAuth, state: &AppState) -> Result<DirectoryWrite, ScimApiError> {
-    state
-        .store
-        .begin_directory_write_in(&auth.directory_id, &auth.organization_id)
-        .await
-        .map_err(|e| auth.store_error(e))
 }
 
 async fn current(
