@@ -83,7 +83,7 @@ pub struct EventPage {
 
 /// Events per INSERT: keeps every statement far below SQLite's and PostgreSQL's bound-parameter
 /// limits however many events one write emits.
-const APPEND_CHUNK: usize = 1000;
+pub(crate) const APPEND_CHUNK: usize = 1000;
 
 /// One transaction that changes a directory's state and appends its events (the outbox).
 ///
@@ -295,11 +295,28 @@ impl DirectoryWrite {
         while events.peek().is_some() {
             let chunk: Vec<NewEvent> = events.by_ref().take(APPEND_CHUNK).collect();
             let appended = match self.txn.get_database_backend() {
-                DbBackend::Postgres => self.append_chunk_postgres(chunk).await?,
+                DbBackend::Postgres => {
+                    self.append_chunk_postgres(String::new(), Vec::new(), chunk)
+                        .await?
+                }
                 _ => self.append_chunk(chunk).await?,
             };
             envelopes.extend(appended);
         }
+        self.appended.extend(envelopes.iter().cloned());
+        Ok(envelopes)
+    }
+
+    /// PostgreSQL: appends up to [`APPEND_CHUNK`] events in the statement that also runs `ctes`
+    /// (see [`DirectoryWrite::append_chunk_postgres`]).
+    pub(crate) async fn append_with_ctes(
+        &mut self,
+        ctes: String,
+        values: Vec<sea_orm::Value>,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>> {
+        debug_assert!(!events.is_empty() && events.len() <= APPEND_CHUNK);
+        let envelopes = self.append_chunk_postgres(ctes, values, events).await?;
         self.appended.extend(envelopes.iter().cloned());
         Ok(envelopes)
     }
@@ -357,7 +374,17 @@ impl DirectoryWrite {
     /// PostgreSQL: the counter bump and the inserts in one statement. Sequences are computed
     /// from the bumped counter in SQL, in the order of the VALUES list; the transaction id is the
     /// one this write's first statement assigned.
-    async fn append_chunk_postgres(&mut self, events: Vec<NewEvent>) -> Result<Vec<EventEnvelope>> {
+    ///
+    /// `ctes` (`name AS (…), ` fragments whose placeholders are `$1..$n`, bound to `values`) are
+    /// state changes that ride in the same statement: a create then costs one round trip for the
+    /// row and its event. They run whether or not the rest refers to them (PostgreSQL executes
+    /// every data-modifying `WITH` exactly once), and a failure in any of them fails all.
+    pub(crate) async fn append_chunk_postgres(
+        &mut self,
+        ctes: String,
+        mut values: Vec<sea_orm::Value>,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>> {
         use sea_orm::Value;
         let count = i64::try_from(events.len())
             .map_err(|_| StoreError::Corrupt("too many events".into()))?;
@@ -367,12 +394,15 @@ impl DirectoryWrite {
             .first()
             .map(|e| e.created_at)
             .unwrap_or_else(Utc::now);
-        let mut values: Vec<Value> = vec![
+        let base = values.len();
+        let [count_p, directory_p, organization_p, now_p] =
+            [base + 1, base + 2, base + 3, base + 4];
+        values.extend([
             count.into(),
             self.directory_id.clone().into(),
             self.organization_id.clone().into(),
             now.into(),
-        ];
+        ]);
         let mut rows = Vec::with_capacity(envelopes.len());
         for (ord, e) in (1i64..).zip(&envelopes) {
             let p = values.len();
@@ -389,13 +419,15 @@ impl DirectoryWrite {
             values.push(Value::Json(e.previous_attributes.clone().map(Box::new)));
         }
         let sql = format!(
-            "WITH bumped AS (\
-                 UPDATE directories SET event_sequence = event_sequence + $1 WHERE id = $2 \
+            "WITH {ctes}bumped AS (\
+                 UPDATE directories SET event_sequence = event_sequence + ${count_p} \
+                 WHERE id = ${directory_p} \
                  RETURNING event_sequence, pg_current_xact_id()::text::bigint AS tx_id) \
              INSERT INTO events (id, event_type, organization_id, directory_id, sequence, tx_id, \
                                  data, previous_attributes, created_at) \
-             SELECT v.id, v.event_type, $3, $2, bumped.event_sequence - $1 + v.ord, bumped.tx_id, \
-                    v.data, v.previous_attributes, $4 \
+             SELECT v.id, v.event_type, ${organization_p}, ${directory_p}, \
+                    bumped.event_sequence - ${count_p} + v.ord, bumped.tx_id, \
+                    v.data, v.previous_attributes, ${now_p} \
              FROM bumped CROSS JOIN (VALUES {}) AS v(id, event_type, data, previous_attributes, ord) \
              RETURNING id, sequence",
             rows.join(", ")

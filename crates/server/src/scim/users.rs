@@ -535,10 +535,13 @@ async fn save(
         .iter()
         .map(|e| e.value.to_lowercase())
         .collect();
-    write
-        .save_user(model.clone(), &emails, before.is_none())
-        .await
-        .map_err(store_err)?;
+    // A new user's row goes in with its events (one statement on PostgreSQL), below.
+    if before.is_some() {
+        write
+            .save_user(model.clone(), &emails, false)
+            .await
+            .map_err(store_err)?;
+    }
     let groups = if before.is_some() {
         write.groups_of_user(&id).await.map_err(store_err)?
     } else {
@@ -572,7 +575,14 @@ async fn save(
     if identity_changed {
         events.extend(link_reports(auth, write, &model, known_reports).await?);
     }
-    write.append(events).await.map_err(store_err)?;
+    if before.is_none() {
+        write
+            .insert_user_and_append(model.clone(), &emails, events)
+            .await
+            .map_err(store_err)?;
+    } else {
+        write.append(events).await.map_err(store_err)?;
+    }
     Ok(model)
 }
 
