@@ -80,6 +80,7 @@ pub fn start(
 ) -> std::io::Result<Running> {
     let local_addr = listener.local_addr()?;
     spawn_dispatch(&state, role, shutdown.clone())?;
+    spawn_statistics_refresh(&state, shutdown.clone());
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let app = App::new()
@@ -128,6 +129,35 @@ pub fn start(
         handle: tokio::spawn(server),
     })
 }
+
+/// Keeps PostgreSQL's planner statistics fresh while the directory tables are young, so a first
+/// import never runs on plans made for empty tables (see `roster_store::planner`).
+fn spawn_statistics_refresh(state: &AppState, shutdown: CancellationToken) {
+    if state.store.backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(STATISTICS_REFRESH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            match store.analyze_young_tables().await {
+                Ok(tables) if !tables.is_empty() => {
+                    tracing::debug!(?tables, "planner statistics refreshed");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "planner statistics refresh failed"),
+            }
+        }
+    });
+}
+
+/// How often young tables are checked for stale planner statistics.
+const STATISTICS_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Starts the webhook dispatcher (roles `all` and `worker`). An `api` replica with Redis still
 /// announces its commits, so that workers elsewhere wake at once.

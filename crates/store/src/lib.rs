@@ -16,6 +16,7 @@ pub mod events;
 mod filter_sql;
 pub mod organizations;
 pub mod page;
+pub mod planner;
 pub mod webhooks;
 
 pub use directory_data::{ListPage, Member};
