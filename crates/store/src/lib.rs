@@ -57,6 +57,46 @@ pub struct Store {
     commits: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
+/// A connection idle for longer than this is checked with a round trip before it is handed out.
+const IDLE_CHECK_AFTER: Duration = Duration::from_secs(1);
+
+/// The PostgreSQL pool, built with sqlx directly for one setting sea-orm does not expose: sqlx
+/// by default pings every connection it hands out, a round trip before each transaction on top
+/// of the one it makes when the connection comes back. Under load a connection was in use a
+/// moment ago (and that return trip proved it alive), so only one that sat idle for a while —
+/// long enough for a database restart or a dropped link to have killed it — is checked.
+async fn connect_postgres(url: &str, options: &StoreOptions) -> Result<DatabaseConnection> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _};
+    let connect_options = url
+        .parse::<PgConnectOptions>()
+        .map_err(unavailable)?
+        .disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_CHECK_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+        .connect_with(connect_options)
+        .await
+        .map_err(unavailable)?;
+    Ok(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+        pool,
+    ))
+}
+
+fn unavailable(err: sea_orm::sqlx::Error) -> StoreError {
+    StoreError::Unavailable(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err)))
+}
+
 impl Store {
     /// Connects (creating the SQLite file if needed) and checks that the database answers.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
@@ -87,7 +127,11 @@ impl Store {
                     .pragma("case_sensitive_like", "ON")
             });
         }
-        let db = Database::connect(connect).await?;
+        let db = if is_sqlite {
+            Database::connect(connect).await?
+        } else {
+            connect_postgres(url, options).await?
+        };
         let store = Store {
             db,
             commits: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
