@@ -16,7 +16,8 @@ use roster_scim::filter::plan::{Plan, ResourceKind};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Statement,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -519,21 +520,41 @@ impl DirectoryWrite {
         if let Some(ext) = external_id {
             refs.push(ext.to_lowercase());
         }
-        let rows = user::Entity::find()
-            .filter(user::Column::DirectoryId.eq(self.directory_id()))
-            .filter(
-                Condition::any()
-                    .add(user::Column::UserNameKey.eq(user_name_key))
-                    .add(
-                        Condition::all()
-                            .add(user::Column::ManagerRef.is_in(refs))
-                            .add(user::Column::ManagerId.is_null())
-                            .add(user::Column::DeletedAt.is_null()),
-                    ),
-            )
-            .order_by_asc(user::Column::Id)
-            .all(self.txn())
-            .await?;
+        // Two index lookups glued by UNION ALL rather than one `a OR b` with an ORDER BY: with
+        // the OR (and the sort), SQLite — and PostgreSQL on a plan made before statistics —
+        // walked every user of the directory through the (directory_id, id) index.
+        let backend = self.txn().get_database_backend();
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        let mut param = |v: String| {
+            values.push(v.into());
+            match backend {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_owned(),
+            }
+        };
+        let holder_sql = format!(
+            "SELECT * FROM users WHERE directory_id = {} AND user_name_key = {}",
+            param(self.directory_id().to_owned()),
+            param(user_name_key.to_owned())
+        );
+        let reports_sql = format!(
+            "SELECT * FROM users WHERE directory_id = {} AND manager_ref IN ({}) \
+             AND manager_id IS NULL AND deleted_at IS NULL AND user_name_key <> {}",
+            param(self.directory_id().to_owned()),
+            refs.into_iter()
+                .map(&mut param)
+                .collect::<Vec<_>>()
+                .join(", "),
+            param(user_name_key.to_owned())
+        );
+        let mut rows = user::Model::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            format!("{holder_sql} UNION ALL {reports_sql}"),
+            values,
+        ))
+        .all(self.txn())
+        .await?;
+        rows.sort_by(|a, b| a.id.cmp(&b.id));
         let mut holder = None;
         let mut reports = Vec::new();
         for row in rows {
@@ -553,14 +574,17 @@ impl DirectoryWrite {
         if let Some(ext) = &manager.external_id {
             keys.push(ext.to_lowercase());
         }
-        Ok(user::Entity::find()
+        // Sorted here, not in SQL: an ORDER BY id made SQLite walk the directory's
+        // (directory_id, id) index instead of looking the references up.
+        let mut reports = user::Entity::find()
             .filter(visible_users(self.directory_id()))
             .filter(user::Column::ManagerRef.is_in(keys))
             .filter(user::Column::ManagerId.is_null())
             .filter(user::Column::Id.ne(manager.id.clone()))
-            .order_by_asc(user::Column::Id)
             .all(self.txn())
-            .await?)
+            .await?;
+        reports.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(reports)
     }
 
     /// Moves a group's version and timestamp on (its members changed from elsewhere, e.g. a
