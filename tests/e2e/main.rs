@@ -11,5 +11,6 @@ mod scim_groups;
 mod scim_idps;
 mod scim_isolation;
 mod scim_users;
+mod shutdown;
 mod tokens;
 mod webhooks;

@@ -82,6 +82,7 @@ pub fn start(
     spawn_dispatch(&state, role, shutdown.clone())?;
     spawn_statistics_refresh(&state, shutdown.clone());
     let state = web::Data::new(state);
+    let after_drain = state.clone();
     let server = HttpServer::new(move || {
         let app = App::new()
             .app_data(state.clone())
@@ -126,7 +127,12 @@ pub fn start(
     });
     Ok(Running {
         local_addr,
-        handle: tokio::spawn(server),
+        handle: tokio::spawn(async move {
+            let served = server.await;
+            // In-flight requests are done: their activity records are queued; write them.
+            after_drain.scim.activity.finish().await;
+            served
+        }),
     })
 }
 

@@ -17,6 +17,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::time::Instant;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// At most this many records wait for the writer; past it, records are dropped (and counted in
 /// the log) rather than slowing the IdP down.
@@ -25,6 +26,8 @@ const BATCH: usize = 500;
 const EXCERPT_BYTES: usize = 2048;
 /// How long the writer gathers records before writing them.
 const LINGER: std::time::Duration = std::time::Duration::from_millis(200);
+/// How long a shutdown waits for the last records to be written.
+const FINISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the SCIM error said, attached to the response for the log.
 #[derive(Clone)]
@@ -35,14 +38,35 @@ pub struct ErrorSummary {
 
 pub struct Recorder {
     sender: mpsc::Sender<request_activity::ActiveModel>,
+    stop: CancellationToken,
+    writer: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Recorder {
     /// Starts the writer task on the current runtime.
     pub fn start(store: Store) -> Self {
         let (sender, mut receiver) = mpsc::channel::<request_activity::ActiveModel>(QUEUE);
-        tokio::spawn(async move {
-            while let Some(first) = receiver.recv().await {
+        let stop = CancellationToken::new();
+        let stopping = stop.clone();
+        let writer = tokio::spawn(async move {
+            loop {
+                let first = tokio::select! {
+                    row = receiver.recv() => match row {
+                        Some(row) => row,
+                        None => return,
+                    },
+                    () = stopping.cancelled() => {
+                        // Shutting down: what is queued is written before the process exits.
+                        let mut rest = Vec::new();
+                        while let Ok(row) = receiver.try_recv() {
+                            rest.push(row);
+                        }
+                        for batch in rest.chunks(BATCH) {
+                            write(&store, batch.to_vec()).await;
+                        }
+                        return;
+                    }
+                };
                 // Gather what arrives within a short window: one write per window, not one per
                 // request, when an IdP sends requests one at a time.
                 let mut batch = vec![first];
@@ -55,20 +79,41 @@ impl Recorder {
                             None => break,
                         },
                         () = &mut window => break,
+                        () = stopping.cancelled() => break,
                     }
                 }
-                if let Err(e) = store.record_activity(batch).await {
-                    tracing::warn!(error = %e, "could not write SCIM activity records");
-                }
+                write(&store, batch).await;
             }
         });
-        Self { sender }
+        Self {
+            sender,
+            stop,
+            writer: std::sync::Mutex::new(Some(writer)),
+        }
+    }
+
+    /// Writes what is queued and stops the writer; called once the server has drained its
+    /// requests, so that the last requests before a shutdown are in the log too.
+    pub async fn finish(&self) {
+        self.stop.cancel();
+        let writer = self.writer.lock().ok().and_then(|mut w| w.take());
+        if let Some(writer) = writer {
+            if tokio::time::timeout(FINISH_TIMEOUT, writer).await.is_err() {
+                tracing::warn!("SCIM activity records still unwritten at shutdown were dropped");
+            }
+        }
     }
 
     fn push(&self, row: request_activity::ActiveModel) {
         if self.sender.try_send(row).is_err() {
             tracing::warn!("SCIM activity queue full; a record was dropped");
         }
+    }
+}
+
+async fn write(store: &Store, batch: Vec<request_activity::ActiveModel>) {
+    if let Err(e) = store.record_activity(batch).await {
+        tracing::warn!(error = %e, "could not write SCIM activity records");
     }
 }
 
