@@ -2,8 +2,9 @@
 -- without the rest of roster's work. One user row (two JSONB documents, `data` ~1.2 KB and
 -- `raw_attributes` ~0.65 KB, copied from a user roster created from the benchmark's Okta body) +
 -- the directory's sequence bump (a row lock held to commit) + one `user.created` event (~1.2 KB).
--- Roster additionally takes an advisory lock, reads the directory and looks the userName up, and
--- indexes the email in `user_emails`; those are part of what the ratio measures.
+-- Roster additionally takes an advisory lock, looks the userName (and any reports waiting for this
+-- user as their manager) up, and indexes the email in `user_emails` (in the same statement as the
+-- user row and the event); those are part of what the ratio measures.
 -- Variables (pgbench -D): ndirs = directories to spread over (directory_pgbench1..N exist).
 \set d random(1, :ndirs)
 BEGIN;
