@@ -12,6 +12,7 @@ mod m20261123_000002_create_directory_data;
 mod m20261123_000003_create_events;
 mod m20261123_000004_scim_ingress;
 mod m20261123_000010_create_webhooks;
+mod m20261123_000011_seat_limit;
 
 /// The Roster migrator: `Migrator::up(&db, None)` brings a database to the latest schema.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_events::Migration),
             Box::new(m20261123_000004_scim_ingress::Migration),
             Box::new(m20261123_000010_create_webhooks::Migration),
+            Box::new(m20261123_000011_seat_limit::Migration),
         ]
     }
 }

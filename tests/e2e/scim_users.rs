@@ -630,3 +630,163 @@ async fn if_none_match_answers_304_while_the_resource_is_unchanged() {
         app.shutdown().await;
     }
 }
+
+/// Seat limit reached mid-import: the IdP gets a 403 naming the limit for the excess users only,
+/// nothing of them is written, and each crossing emits one `directory.seat_limit_reached`.
+#[tokio::test]
+async fn seat_limit_refuses_only_the_excess_users_and_alerts_once_per_crossing() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let (scim, token, dir) = scim_directory(&app, "okta").await;
+        app.expect(
+            Method::PATCH,
+            &format!("/api/v1/directories/{dir}"),
+            Some(json!({"seat_limit": 3})),
+            200,
+        )
+        .await;
+        let create = |name: String| {
+            let app = &app;
+            let scim = scim.clone();
+            let token = token.clone();
+            async move {
+                app.scim(
+                    Method::POST,
+                    &format!("{scim}/Users"),
+                    &token,
+                    Some(user_body(&name, "Seat")),
+                )
+                .await
+            }
+        };
+        let seat_events = |events: &[Value]| {
+            events
+                .iter()
+                .filter(|e| e["type"] == "directory.seat_limit_reached")
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+
+        // An import of five users into three seats.
+        let mut ids = Vec::new();
+        for i in 1..=5 {
+            let (status, _, body) = create(format!("u{i}@example.com")).await;
+            if i <= 3 {
+                assert_eq!(status, 201, "user {i}: {body}");
+                ids.push(body["id"].as_str().expect("id").to_owned());
+            } else {
+                assert_eq!(status, 403, "user {i} is past the limit: {body}");
+                let detail = body["detail"].as_str().expect("detail");
+                assert!(
+                    detail.contains("seat limit") && detail.contains("allows 3 active users"),
+                    "the IdP's admin must see why: {detail}"
+                );
+                assert!(detail.contains(&format!("u{i}@example.com")), "{detail}");
+            }
+        }
+        let (_, _, list) = app
+            .scim(Method::GET, &format!("{scim}/Users"), &token, None)
+            .await;
+        assert_eq!(
+            list["totalResults"], 3,
+            "refused users are not stored: {list}"
+        );
+        let events = events_of(&app, &dir).await;
+        assert_eq!(
+            types(&events)
+                .iter()
+                .filter(|t| **t == "user.created")
+                .count(),
+            3
+        );
+        let alerts = seat_events(&events);
+        assert_eq!(alerts.len(), 1, "one alert per crossing, not per refusal");
+        assert_eq!(alerts[0]["data"]["seat_limit"], 3);
+        assert_eq!(alerts[0]["data"]["active_users"], 3);
+        assert_eq!(
+            alerts[0]["data"]["refused_user"]["user_name"],
+            "u4@example.com"
+        );
+
+        // Updates of active users are not creates: they go through at the limit.
+        let (status, _, body) = app
+            .scim(
+                Method::PATCH,
+                &format!("{scim}/Users/{}", ids[1]),
+                &token,
+                Some(json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "displayName", "value": "Renamed"}]
+                })),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+
+        // A seat frees up: the next user fits, the one after is a new crossing.
+        let deactivate = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": false}]
+        });
+        let (status, _, body) = app
+            .scim(
+                Method::PATCH,
+                &format!("{scim}/Users/{}", ids[0]),
+                &token,
+                Some(deactivate),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, _, body) = create("u4@example.com".into()).await;
+        assert_eq!(status, 201, "a freed seat takes the retried user: {body}");
+        let (status, _, _) = create("u5@example.com".into()).await;
+        assert_eq!(status, 403);
+
+        // Reactivating the deactivated user would pass the limit too; same crossing, no alert.
+        let (status, _, body) = app
+            .scim(
+                Method::PATCH,
+                &format!("{scim}/Users/{}", ids[0]),
+                &token,
+                Some(json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "active", "value": true}]
+                })),
+            )
+            .await;
+        assert_eq!(status, 403, "{body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("reactivating")),
+            "{body}"
+        );
+        let (_, _, user) = app
+            .scim(
+                Method::GET,
+                &format!("{scim}/Users/{}", ids[0]),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(
+            user["active"], false,
+            "the refused reactivation wrote nothing"
+        );
+
+        let events = events_of(&app, &dir).await;
+        let alerts = seat_events(&events);
+        assert_eq!(alerts.len(), 2, "{alerts:?}");
+        assert_eq!(
+            alerts[1]["data"]["refused_user"]["user_name"],
+            "u5@example.com"
+        );
+        assert_eq!(
+            types(&events)
+                .iter()
+                .filter(|t| **t == "user.reactivated")
+                .count(),
+            0
+        );
+        app.shutdown().await;
+    }
+}

@@ -13,7 +13,7 @@ use chrono::Utc;
 use roster_core::normalize::GroupRef;
 use roster_core::{EventEnvelope, NewEvent};
 use roster_scim::filter::plan::{Plan, ResourceKind};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend,
     EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
@@ -617,6 +617,36 @@ impl DirectoryWrite {
     }
 
     /// Active users the IdP can see, for seat limits.
+    /// Records that the directory's seat limit refused a user; `true` if this is the first
+    /// refusal since seats were last available (the caller then emits the event).
+    pub async fn mark_seat_limit_reached(&self) -> Result<bool> {
+        let backend = self.txn().get_database_backend();
+        let update = sea_orm::sea_query::Query::update()
+            .table(Alias::new("directories"))
+            .value(Alias::new("seat_limit_reached_at"), Utc::now())
+            .and_where(Expr::col(Alias::new("id")).eq(self.directory_id()))
+            .and_where(Expr::col(Alias::new("seat_limit_reached_at")).is_null())
+            .to_owned();
+        let done = self.txn().execute(backend.build(&update)).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A user fit within the seat limit: the next refusal is a new crossing.
+    pub async fn clear_seat_limit_reached(&self) -> Result<()> {
+        let backend = self.txn().get_database_backend();
+        let update = sea_orm::sea_query::Query::update()
+            .table(Alias::new("directories"))
+            .value(
+                Alias::new("seat_limit_reached_at"),
+                Option::<chrono::DateTime<Utc>>::None,
+            )
+            .and_where(Expr::col(Alias::new("id")).eq(self.directory_id()))
+            .and_where(Expr::col(Alias::new("seat_limit_reached_at")).is_not_null())
+            .to_owned();
+        self.txn().execute(backend.build(&update)).await?;
+        Ok(())
+    }
+
     pub async fn count_active_users(&self) -> Result<u64> {
         Ok(user::Entity::find()
             .filter(visible_users(self.directory_id()))

@@ -11,6 +11,7 @@ mod groups;
 mod limit;
 mod listing;
 mod render;
+mod seats;
 mod users;
 
 use crate::auth::{credential_from_header, AuthError};

@@ -4,7 +4,7 @@
 //! directory's write lock (so concurrent writes to a user serialize and none is lost), writes the
 //! new state and appends the events the change implies, and commits before the response.
 
-use super::{listing, read_json, render, DirectoryAuth};
+use super::{listing, read_json, render, seats, DirectoryAuth};
 use crate::error::ScimApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -220,7 +220,7 @@ pub async fn create(
     let mut raw = as_v2(&auth, body);
     normalize_resource(&mut raw, &state.scim.registry, USER).map_err(|e| auth.error(e))?;
     strip_server_fields(&mut raw);
-    let mut write = auth.begin_write(&state).await?;
+    let write = auth.begin_write(&state).await?;
     let key = user_name_key(&auth, &raw)?;
     let external_id = raw.get("externalId").and_then(Value::as_str);
     let (holder, reports) = write
@@ -239,6 +239,7 @@ pub async fn create(
     };
     // A revived user may also be named by its old id: let `save` look its reports up then.
     let reports = revived.is_none().then_some(reports);
+    let mut write = seats::enforce(&auth, write, revived.as_ref(), &raw).await?;
     let model = save(&auth, &mut write, revived.as_ref(), raw, reports).await?;
     write.commit().await.map_err(|e| auth.store_error(e))?;
     respond_user(&auth, &state, &req, &model, StatusCode::CREATED).await
@@ -254,7 +255,7 @@ pub async fn replace(
     let id = &path.1;
     let body = read_json(&req, &mut payload, &auth, state.scim.max_payload).await?;
     let body = as_v2(&auth, body);
-    let mut write = auth.begin_write(&state).await?;
+    let write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -265,6 +266,7 @@ pub async fn replace(
     let mut raw = put_resource(&current_resource, body, &state.scim.registry, USER)
         .map_err(|e| auth.error(e))?;
     strip_server_fields(&mut raw);
+    let mut write = seats::enforce(&auth, write, Some(&current), &raw).await?;
     let model = save(&auth, &mut write, Some(&current), raw, None).await?;
     write.commit().await.map_err(|e| auth.store_error(e))?;
     respond_user(&auth, &state, &req, &model, StatusCode::OK).await
@@ -286,7 +288,7 @@ pub async fn patch(
         }
     }
     .map_err(|e| auth.error(e))?;
-    let mut write = auth.begin_write(&state).await?;
+    let write = auth.begin_write(&state).await?;
     let current = current(&auth, &write, id).await?;
     check_if_match(
         render::if_match(&req).as_deref(),
@@ -298,6 +300,7 @@ pub async fn patch(
         apply(&mut resource, &request, &state.scim.registry, USER).map_err(|e| auth.error(e))?;
     let model = if outcome.changed {
         strip_server_fields(&mut resource);
+        let mut write = seats::enforce(&auth, write, Some(&current), &resource).await?;
         let model = save(&auth, &mut write, Some(&current), resource, None).await?;
         write.commit().await.map_err(|e| auth.store_error(e))?;
         model
