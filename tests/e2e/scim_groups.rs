@@ -625,3 +625,99 @@ async fn deleting_a_member_updates_its_groups() {
         assert!(failures.is_empty(), "{failures:#?}");
     }
 }
+
+/// The vendor pre-creates an app group; Okta's "Push Groups → link group" finds it by name,
+/// takes it over (PUT with its own externalId) and pushes members; `app_group_key` rides on
+/// every event of the group. Names and keys are unique per directory.
+#[tokio::test]
+async fn an_app_group_is_linked_by_the_idp_and_its_key_rides_on_its_events() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let mut idp = connect(&app).await;
+        let dir = idp.directory_id.clone();
+        let groups_path = format!("/api/v1/directories/{dir}/groups");
+        let created = app
+            .expect(
+                Method::POST,
+                &groups_path,
+                Some(json!({"name": "Engineering", "app_group_key": "team-eng"})),
+                201,
+            )
+            .await;
+        assert_eq!(created["object"], "group");
+        assert_eq!(created["app_group_key"], "team-eng");
+        assert_eq!(created["member_count"], 0);
+        let group_id = s(&created["id"]).to_owned();
+
+        // Same name in another case, or the same key: 409. Blank fields: 422. Unknown: 404.
+        for body in [
+            json!({"name": "ENGINEERING", "app_group_key": "other"}),
+            json!({"name": "Platform", "app_group_key": "team-eng"}),
+        ] {
+            let (status, err) = app.api(Method::POST, &groups_path, Some(body)).await;
+            assert_eq!(status, 409, "{err}");
+            assert_eq!(err["error"]["code"], "conflict");
+        }
+        let (status, err) = app
+            .api(
+                Method::POST,
+                &groups_path,
+                Some(json!({"name": " ", "app_group_key": ""})),
+            )
+            .await;
+        assert_eq!(status, 422, "{err}");
+        let (status, _) = app
+            .api(
+                Method::POST,
+                "/api/v1/directories/directory_00000000000000000000000000000000/groups",
+                Some(json!({"name": "X", "app_group_key": "x"})),
+            )
+            .await;
+        assert_eq!(status, 404);
+
+        // Okta looks the group up by name before pushing it, finds the app group and links.
+        let found = idp
+            .lookup("Groups", "displayName eq \"Engineering\"", "")
+            .await;
+        assert_eq!(found["totalResults"], 1, "{found}");
+        assert_eq!(found["Resources"][0]["id"], group_id.as_str());
+        let ada = idp.create_user(user_body("ada@example.com", "Ada")).await;
+        let (_, put) = idp
+            .expect(
+                Method::PUT,
+                &format!("/Groups/{group_id}"),
+                Some(json!({
+                    "schemas": [GROUP_URN], "id": group_id, "externalId": "00g-okta-eng",
+                    "displayName": "Engineering", "members": [{"value": ada}]
+                })),
+                200,
+            )
+            .await;
+        assert_eq!(member_ids(&put), vec![ada.clone()]);
+
+        let events = idp.new_events().await;
+        let of_group: Vec<&Value> = events
+            .iter()
+            .filter(|e| {
+                e["data"]["id"] == group_id.as_str()
+                    || e["data"]["group"]["id"] == group_id.as_str()
+            })
+            .collect();
+        let kinds: Vec<&str> = of_group.iter().filter_map(|e| e["type"].as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec!["group.created", "group.updated", "group.user_added"],
+            "{events:?}"
+        );
+        for e in &of_group {
+            let group = if e["data"]["group"].is_object() {
+                &e["data"]["group"]
+            } else {
+                &e["data"]
+            };
+            assert_eq!(group["app_group_key"], "team-eng", "{e}");
+        }
+        assert_eq!(of_group[1]["data"]["idp_id"], "00g-okta-eng");
+        app.shutdown().await;
+    }
+}

@@ -390,6 +390,15 @@ impl DirectoryWrite {
             .await?)
     }
 
+    /// The group the vendor created with this `app_group_key`, if any.
+    pub async fn group_by_app_group_key(&self, key: &str) -> Result<Option<group::Model>> {
+        Ok(group::Entity::find()
+            .filter(group::Column::DirectoryId.eq(self.directory_id()))
+            .filter(group::Column::AppGroupKey.eq(key))
+            .one(self.txn())
+            .await?)
+    }
+
     pub async fn save_group(&self, model: group::Model, is_new: bool) -> Result<()> {
         let active = model.into_active_model().reset_all();
         if is_new {

@@ -216,3 +216,54 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// `POST /directories/{id}/groups`: an app group for the IdP to link to.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppGroupIn {
+    /// The group's name as the IdP will see it (`displayName`); unique in the directory,
+    /// whatever its case. Okta links a pushed group to an existing one by this name.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    /// Your application's own identifier for the group; unique in the directory. Every event of
+    /// the group carries it.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub app_group_key: String,
+}
+
+/// A group, in the shape its events carry.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GroupOut {
+    pub object: &'static str,
+    pub id: String,
+    pub directory_id: String,
+    pub organization_id: String,
+    /// The IdP's id for the group (its `externalId`), once the IdP has linked it.
+    pub idp_id: Option<String>,
+    pub name: String,
+    pub app_group_key: Option<String>,
+    pub member_count: i64,
+    /// The SCIM resource as the IdP last sent it.
+    #[schema(value_type = Object)]
+    pub raw_attributes: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl GroupOut {
+    pub fn from_model(g: roster_store::entity::group::Model) -> Self {
+        Self {
+            object: "group",
+            id: g.id,
+            directory_id: g.directory_id,
+            organization_id: g.organization_id,
+            idp_id: g.idp_id,
+            name: g.name,
+            app_group_key: g.app_group_key,
+            member_count: g.member_count,
+            raw_attributes: g.raw_attributes,
+            created_at: g.created_at,
+            updated_at: g.updated_at,
+        }
+    }
+}

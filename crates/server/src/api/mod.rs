@@ -5,6 +5,7 @@ pub mod activity;
 pub mod directories;
 pub mod dto;
 pub mod events;
+pub mod groups;
 pub mod openapi;
 pub mod organizations;
 pub mod webhooks;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi::serve))
             .configure(organizations::routes)
             .configure(directories::routes)
+            .configure(groups::routes)
             .configure(activity::routes)
             .configure(events::routes)
             .configure(webhooks::routes),

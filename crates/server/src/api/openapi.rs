@@ -22,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         super::directories::update,
         super::directories::delete,
         super::directories::rotate_token,
+        super::groups::create,
         super::activity::list,
         super::events::list,
         super::webhooks::create,
