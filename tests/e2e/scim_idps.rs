@@ -1627,6 +1627,58 @@ async fn a_manager_provisioned_after_the_report_is_resolved() {
     }
 }
 
+/// Some IdPs (and HR-driven setups) name the manager by email, which need not be the manager's
+/// userName: the reference resolves by primary email, both when the manager already exists and
+/// when it arrives after the report.
+#[tokio::test]
+async fn a_manager_named_by_email_resolves_either_way() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let org = app.create_organization("Northwind").await;
+        let mut idp = Idp::connect(&app, s(&org["id"]), "generic", OKTA_UA).await;
+        let with_manager = |user_name: &str, email: &str, manager: &str| {
+            let mut body = okta_user(user_name, "Some", "One", &format!("ext-{user_name}"));
+            body["emails"][0]["value"] = json!(email);
+            body["schemas"] = json!([crate::scim_users::USER_URN, ENTERPRISE]);
+            body[ENTERPRISE] = json!({"manager": {"value": manager}});
+            body
+        };
+
+        // The report arrives first, naming its manager by an address no user holds yet.
+        let early = idp
+            .create_user(with_manager(
+                "early",
+                "early@northwind.example",
+                "Max.Boss@Northwind.example",
+            ))
+            .await;
+        idp.new_events().await;
+        let mut boss = okta_user("mboss", "Max", "Boss", "ext-mboss");
+        boss["emails"][0]["value"] = json!("max.boss@northwind.example");
+        let boss = idp.create_user(boss).await;
+        let events = idp.new_events().await;
+        assert_eq!(
+            summaries(&events),
+            ["user.created mboss", "user.updated early"],
+            "the waiting report is linked when its manager's email arrives"
+        );
+        assert_eq!(events[1]["data"]["id"], early.as_str());
+        assert_eq!(events[1]["data"]["manager_id"], boss.as_str());
+
+        // A report created after the manager resolves at once.
+        idp.create_user(with_manager(
+            "late",
+            "late@northwind.example",
+            "max.boss@northwind.example",
+        ))
+        .await;
+        let events = idp.new_events().await;
+        assert_eq!(summaries(&events), ["user.created late"]);
+        assert_eq!(events[0]["data"]["manager_id"], boss.as_str());
+        app.shutdown().await;
+    }
+}
+
 /// Entra retries a membership removal whose answer it did not get, and removes people who already
 /// left: removing a non-member must succeed without events. RFC 7644 §3.5.2 would allow a
 /// `noTarget` 400 for the filter form; an IdP treats that as a failed job, so the IdP wins here.

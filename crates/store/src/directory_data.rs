@@ -39,6 +39,14 @@ pub struct Member {
     pub display: Option<String>,
 }
 
+/// The `n`th bound parameter (1-based) in the backend's syntax; SQLite binds `?` in order.
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    }
+}
+
 /// The total a page already tells: a page that is neither full nor past the end holds the last
 /// rows, so nothing more matches. (An IdP's `userName eq` lookup then costs one query, not two.)
 fn known_total(offset: u64, limit: u64, rows: usize) -> Option<u64> {
@@ -501,33 +509,59 @@ impl DirectoryWrite {
     /// The id of the user an IdP reference names: a Roster id, an `externalId`, or a userName
     /// (IdPs fill the enterprise `manager.value` with any of these).
     pub async fn resolve_user_ref(&self, reference: &str) -> Result<Option<String>> {
-        let found: Option<String> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(visible_users(self.directory_id()))
-            .filter(
-                Condition::any()
-                    .add(user::Column::Id.eq(reference))
-                    .add(user::Column::ExternalId.eq(reference))
-                    .add(user::Column::UserNameKey.eq(reference.to_lowercase())),
-            )
-            .order_by_asc(user::Column::Id)
-            .into_tuple()
-            .one(self.txn())
+        // One index lookup per kind of reference, in order of precedence (a Roster id, the
+        // IdP's id, a userName, an email), rather than an OR with ORDER BY id, which planners
+        // answer by walking the whole directory.
+        let backend = self.txn().get_database_backend();
+        let lower = reference.to_lowercase();
+        let mut values: Vec<sea_orm::Value> = Vec::new();
+        let mut branches = Vec::new();
+        for (rank, column, value) in [
+            (0, "id", reference),
+            (1, "external_id", reference),
+            (2, "user_name_key", lower.as_str()),
+            (3, "primary_email", lower.as_str()),
+        ] {
+            values.push(self.directory_id().to_owned().into());
+            let directory_p = placeholder(backend, values.len());
+            values.push(value.to_owned().into());
+            let value_p = placeholder(backend, values.len());
+            branches.push(format!(
+                "SELECT id, {rank} AS precedence FROM users WHERE directory_id = {directory_p} \
+                 AND deleted_at IS NULL AND {column} = {value_p}"
+            ));
+        }
+        let row = self
+            .txn()
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT id FROM ({}) AS candidates ORDER BY precedence, id LIMIT 1",
+                    branches.join(" UNION ALL ")
+                ),
+                values,
+            ))
             .await?;
-        Ok(found)
+        Ok(match row {
+            Some(row) => Some(row.try_get("", "id")?),
+            None => None,
+        })
     }
 
     /// For a create, in one query: the user already holding `user_name_key` (deleted over SCIM
-    /// or not), and the users waiting for a manager with this userName or externalId.
+    /// or not), and the users waiting for a manager with this userName, externalId or email.
     pub async fn name_holder_and_reports(
         &self,
         user_name_key: &str,
         external_id: Option<&str>,
+        primary_email: Option<&str>,
     ) -> Result<(Option<user::Model>, Vec<user::Model>)> {
         let mut refs = vec![user_name_key.to_owned()];
-        if let Some(ext) = external_id {
-            refs.push(ext.to_lowercase());
+        for other in [external_id, primary_email].into_iter().flatten() {
+            let other = other.to_lowercase();
+            if !refs.contains(&other) {
+                refs.push(other);
+            }
         }
         // Two index lookups glued by UNION ALL rather than one `a OR b` with an ORDER BY: with
         // the OR (and the sort), SQLite — and PostgreSQL on a plan made before statistics —
@@ -576,12 +610,15 @@ impl DirectoryWrite {
         Ok((holder, reports))
     }
 
-    /// Users whose manager reference names `manager` (by id, externalId or userName) but is not
-    /// resolved yet: the reports provisioned before their manager.
+    /// Users whose manager reference names `manager` (by id, externalId, userName or primary
+    /// email) but is not resolved yet: the reports provisioned before their manager.
     pub async fn unresolved_reports(&self, manager: &user::Model) -> Result<Vec<user::Model>> {
         let mut keys = vec![manager.id.to_lowercase(), manager.user_name_key.clone()];
         if let Some(ext) = &manager.external_id {
             keys.push(ext.to_lowercase());
+        }
+        if let Some(email) = &manager.primary_email {
+            keys.push(email.clone());
         }
         // Sorted here, not in SQL: an ORDER BY id made SQLite walk the directory's
         // (directory_id, id) index instead of looking the references up.

@@ -223,8 +223,12 @@ pub async fn create(
     let write = auth.begin_write(&state).await?;
     let key = user_name_key(&auth, &raw)?;
     let external_id = raw.get("externalId").and_then(Value::as_str);
+    // Some IdPs name a manager by email: reports waiting for this address are linked too.
+    let primary_email = UserProfile::from_scim(&raw, &auth.settings.attribute_mappings)
+        .primary_email()
+        .map(str::to_owned);
     let (holder, reports) = write
-        .name_holder_and_reports(&key, external_id)
+        .name_holder_and_reports(&key, external_id, primary_email.as_deref())
         .await
         .map_err(|e| auth.store_error(e))?;
     let revived = match holder {
