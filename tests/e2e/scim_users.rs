@@ -790,3 +790,84 @@ async fn seat_limit_refuses_only_the_excess_users_and_alerts_once_per_crossing()
         app.shutdown().await;
     }
 }
+
+/// No-op suppression at scale: an IdP re-pushing 10,000 unchanged users (Okta's PUT of the full
+/// profile, Entra's PATCH replacing attributes with the values they already have) writes
+/// nothing and emits 0 events; the ETags stay where they were.
+#[tokio::test]
+async fn re_pushing_ten_thousand_unchanged_users_emits_no_event() {
+    use futures_util::stream::{self, StreamExt};
+    const USERS: usize = 10_000;
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let (scim, token, dir) = scim_directory(&app, "okta").await;
+        let bodies: Vec<Value> = (0..USERS)
+            .map(|i| user_body(&format!("bulk{i:05}@example.com"), &format!("U{i}")))
+            .collect();
+        let created: Vec<(Value, String)> = stream::iter(bodies.iter().cloned())
+            .map(|body| {
+                let (app, scim, token) = (&app, &scim, &token);
+                async move {
+                    let (status, _, created) = app
+                        .scim(
+                            Method::POST,
+                            &format!("{scim}/Users"),
+                            token,
+                            Some(body.clone()),
+                        )
+                        .await;
+                    assert_eq!(status, 201, "{created}");
+                    (body, created["id"].as_str().expect("id").to_owned())
+                }
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let before = app.all_events(&format!("&directory_id={dir}")).await;
+        let created_events = before
+            .iter()
+            .filter(|e| e["type"] == "user.created")
+            .count();
+        assert_eq!(created_events, USERS);
+
+        // The full re-push: half by PUT, half by PATCH, every value as stored.
+        stream::iter(created.iter().enumerate())
+            .map(|(i, (body, id))| {
+                let (app, scim, token) = (&app, &scim, &token);
+                async move {
+                    let (method, request) = if i % 2 == 0 {
+                        let mut put = body.clone();
+                        put["id"] = json!(id);
+                        (Method::PUT, put)
+                    } else {
+                        (
+                            Method::PATCH,
+                            json!({
+                                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                                "Operations": [
+                                    {"op": "Replace", "path": "name.givenName", "value": body["name"]["givenName"]},
+                                    {"op": "Replace", "path": "active", "value": "True"}
+                                ]
+                            }),
+                        )
+                    };
+                    let (status, headers, answer) = app
+                        .scim(method, &format!("{scim}/Users/{id}"), token, Some(request))
+                        .await;
+                    assert_eq!(status, 200, "{answer}");
+                    assert_eq!(headers["etag"], "W/\"1\"", "nothing changed: {answer}");
+                }
+            })
+            .buffer_unordered(16)
+            .collect::<Vec<()>>()
+            .await;
+        let after = app.all_events(&format!("&directory_id={dir}")).await;
+        assert_eq!(
+            after.len(),
+            before.len(),
+            "a re-push of {USERS} unchanged users emitted {} events",
+            after.len() - before.len()
+        );
+        app.shutdown().await;
+    }
+}
