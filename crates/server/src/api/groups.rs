@@ -6,10 +6,10 @@ use super::dto::{AppGroupIn, GroupOut};
 use super::organizations::not_found_as;
 use super::{method_not_allowed, ApiKey, JsonBody};
 use crate::error::ApiError;
+use crate::scim::groups::group_object_of;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use roster_core::normalize::{self, Stamp};
 use roster_core::{EventType, GroupId, NewEvent, ValidationErrors};
 use roster_store::entity::group;
 use serde_json::json;
@@ -83,7 +83,7 @@ pub async fn create(
     write
         .append(vec![NewEvent::new(
             EventType::GroupCreated,
-            group_json(&model),
+            group_object_of(&model),
         )])
         .await?;
     write.commit().await?;
@@ -93,22 +93,4 @@ pub async fn create(
         "app group created"
     );
     Ok(HttpResponse::Created().json(GroupOut::from_model(model)))
-}
-
-/// The group as its events carry it.
-fn group_json(g: &group::Model) -> serde_json::Value {
-    normalize::group_object(
-        &Stamp {
-            id: &g.id,
-            organization_id: &g.organization_id,
-            directory_id: &g.directory_id,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-        },
-        g.idp_id.as_deref(),
-        &g.name,
-        g.app_group_key.as_deref(),
-        g.member_count,
-        &g.raw_attributes,
-    )
 }

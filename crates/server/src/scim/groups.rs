@@ -27,13 +27,13 @@ use std::collections::HashMap;
 
 const GROUP: &str = "Group";
 
-/// The normalized group object of a stored group (events and the read API).
-pub fn group_data(auth: &DirectoryAuth, g: &group::Model) -> Value {
+/// The normalized group of a stored row: what its events (and the management API) carry.
+pub(crate) fn group_object_of(g: &group::Model) -> Value {
     normalize::group_object(
         &Stamp {
             id: &g.id,
-            organization_id: &auth.organization_id,
-            directory_id: &auth.directory_id,
+            organization_id: &g.organization_id,
+            directory_id: &g.directory_id,
             created_at: g.created_at,
             updated_at: g.updated_at,
         },
@@ -388,7 +388,7 @@ pub async fn create(
         .map_err(|e| auth.store_error(e))?;
     let mut events = vec![NewEvent::new(
         EventType::GroupCreated,
-        group_data(&auth, &model),
+        group_object_of(&model),
     )];
     let members = members.unwrap_or_default();
     let model = change_members(&auth, &mut write, &model, &members, &[], &mut events).await?;
@@ -675,7 +675,7 @@ async fn save_attributes(
         .await
         .map_err(|e| auth.store_error(e))?;
     if let Some(event) =
-        normalize::group_change_event(Some(&group_data(auth, current)), &group_data(auth, &model))
+        normalize::group_change_event(Some(&group_object_of(current)), &group_object_of(&model))
     {
         events.push(event);
     }
@@ -737,7 +737,7 @@ async fn change_members(
         .save_group(model.clone(), false)
         .await
         .map_err(store_err)?;
-    let group_json = group_data(auth, &model);
+    let group_json = group_object_of(&model);
     let user_ids: Vec<String> = added_users
         .iter()
         .chain(&removed_users)
@@ -810,7 +810,7 @@ pub async fn delete(
         member_count: 0,
         ..current.clone()
     };
-    let group_json = group_data(&auth, &emptied);
+    let group_json = group_object_of(&emptied);
     let user_ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
     let mut groups_of = write_groups_of(&write, &user_ids)
         .await
@@ -834,7 +834,7 @@ pub async fn delete(
         .collect();
     events.push(NewEvent::new(
         EventType::GroupDeleted,
-        group_data(&auth, &current),
+        group_object_of(&current),
     ));
     write
         .append(events)

@@ -7,7 +7,7 @@
 
 pub mod activity;
 mod discovery;
-mod groups;
+pub(crate) mod groups;
 mod limit;
 mod listing;
 mod render;

@@ -386,7 +386,7 @@ pub async fn delete(
         if let Some(group) = write.group(&g.id).await.map_err(|e| auth.store_error(e))? {
             events.push(NewEvent::new(
                 EventType::GroupUserRemoved,
-                serde_json::json!({"group": super::groups::group_data(&auth, &group), "user": user_data}),
+                serde_json::json!({"group": super::groups::group_object_of(&group), "user": user_data}),
             ));
         }
     }
