@@ -1,42 +1,19 @@
 //! The event store's append: many events from one write (a group of thousands deleted) keep
 //! gapless sequences and stay under the engines' bound-parameter limits.
 
-use roster_core::{DirectorySettings, EventType, NewEvent, Provider, ScimVersion};
-use roster_store::directories::{NewDirectory, NewToken};
-use roster_store::{EventCursor, EventQuery, Store, StoreOptions};
+mod common;
+
+use roster_core::{EventType, NewEvent};
+use roster_store::{EventCursor, EventQuery};
 use serde_json::json;
 
 async fn big_appends(url: String) {
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
-    let org = store
-        .create_organization("Acme", None)
-        .await
-        .expect("organization");
-    let (directory, _) = store
-        .create_directory(
-            NewDirectory {
-                organization_id: &org.id,
-                name: "Okta",
-                provider: Provider::Okta,
-                scim_version: ScimVersion::V2,
-                settings: DirectorySettings::default(),
-            },
-            NewToken {
-                id: "dtoken_01",
-                hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-                suffix: "abcd",
-            },
-        )
-        .await
-        .expect("directory");
+    let (store, directory, _) = common::store_with_directory(&url).await;
 
     // One write of 5,000 events (more than SQLite's 32,766 parameters in one INSERT would
     // allow), then one of a single event.
     let mut write = store
-        .begin_directory_write(&directory.id)
+        .begin_directory_write(&directory)
         .await
         .expect("begin");
     let events: Vec<NewEvent> = (0..5000)
@@ -51,7 +28,7 @@ async fn big_appends(url: String) {
     assert_eq!(appended[1234].data, json!({"i": 1234}));
     write.commit().await.expect("commit");
     let mut write = store
-        .begin_directory_write(&directory.id)
+        .begin_directory_write(&directory)
         .await
         .expect("begin");
     let one = write
@@ -69,7 +46,7 @@ async fn big_appends(url: String) {
             .list_events(&EventQuery {
                 after,
                 limit: 700,
-                directory_id: Some(directory.id.clone()),
+                directory_id: Some(directory.clone()),
                 ..EventQuery::default()
             })
             .await

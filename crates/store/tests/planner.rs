@@ -3,8 +3,8 @@
 //! re-planned onto the unique `(directory_id, user_name_key)` index after
 //! `Store::analyze_young_tables`. PostgreSQL only (SQLite has no generic plans).
 
-use roster_core::{DirectorySettings, Provider, ScimVersion};
-use roster_store::directories::{NewDirectory, NewToken};
+mod common;
+
 use roster_store::{Store, StoreOptions};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::time::{Duration, Instant};
@@ -25,33 +25,8 @@ async fn plan(session: &impl ConnectionTrait, directory: &str) -> String {
 }
 
 async fn stale_generic_plan_is_replanned(url: String) {
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .expect("connect");
-    store.migrate().await.expect("migrate");
+    let (store, directory, org) = common::store_with_directory(&url).await;
     let db = store.connection();
-    let org = store
-        .create_organization("Acme", None)
-        .await
-        .expect("organization");
-    let (directory, _) = store
-        .create_directory(
-            NewDirectory {
-                organization_id: &org.id,
-                name: "Okta",
-                provider: Provider::Okta,
-                scim_version: ScimVersion::V2,
-                settings: DirectorySettings::default(),
-            },
-            NewToken {
-                id: "dtoken_01",
-                hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-                suffix: "abcd",
-            },
-        )
-        .await
-        .expect("directory");
-    let (directory, org) = (directory.id, org.id);
 
     // One session prepares the lookup and runs it on the empty table until PostgreSQL settles
     // on a generic plan.
