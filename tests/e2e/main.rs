@@ -14,3 +14,4 @@ mod scim_users;
 mod shutdown;
 mod tokens;
 mod webhooks;
+mod workflows;

@@ -1,5 +1,7 @@
 //! Directories: which identity provider, which SCIM dialect, and the vendor's settings.
 
+use crate::attributes::AttributeType;
+use crate::normalize::GroupRef;
 use crate::validate::ValidationErrors;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -131,6 +133,9 @@ pub struct RoleMapping {
 pub struct AttributeMapping {
     pub source: String,
     pub target: String,
+    /// What the value is delivered as; `string` when not given.
+    #[serde(rename = "type", default)]
+    pub kind: AttributeType,
 }
 
 /// The vendor's per-directory settings (DESIGN.md "Directory settings").
@@ -166,7 +171,52 @@ pub const MAX_SEAT_LIMIT: u32 = 10_000_000;
 /// A warning code shown beside the settings (API `warnings`, portal banner).
 pub const WARNING_NO_ADMIN_ROLE_MAPPING: &str = "no_admin_role_mapping";
 
+impl RoleMapping {
+    /// Whether this mapping names `group`: by Roster id, or by display name ignoring case.
+    pub fn names(&self, group_id: &str, group_name: &str) -> bool {
+        self.group == group_id || self.group.to_lowercase() == group_name.to_lowercase()
+    }
+}
+
 impl DirectorySettings {
+    /// The roles a member of `groups` holds: every role a mapping of one of its groups grants,
+    /// highest priority first (ties in mapping order), each once; the default role when no
+    /// mapping applies; none when there is no default either. `role` is the first.
+    pub fn roles_for(&self, groups: &[GroupRef]) -> Vec<String> {
+        let mut granted: Vec<(usize, &RoleMapping)> = self
+            .role_mappings
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| groups.iter().any(|g| m.names(&g.id, &g.name)))
+            .collect();
+        granted.sort_by(|(ia, a), (ib, b)| b.priority.cmp(&a.priority).then(ia.cmp(ib)));
+        let mut roles: Vec<String> = Vec::new();
+        for (_, m) in granted {
+            if !roles.contains(&m.role) {
+                roles.push(m.role.clone());
+            }
+        }
+        if roles.is_empty() {
+            roles.extend(self.default_role.clone());
+        }
+        roles
+    }
+
+    /// Whether membership of this group can change anyone's roles.
+    pub fn maps_group(&self, group_id: &str, group_name: &str) -> bool {
+        self.role_mappings
+            .iter()
+            .any(|m| m.names(group_id, group_name))
+    }
+
+    /// Whether going from `self` to `next` can change normalized users (roles or custom
+    /// attributes), so that every user of the directory must be recomputed.
+    pub fn changes_users(&self, next: &DirectorySettings) -> bool {
+        self.default_role != next.default_role
+            || self.role_mappings != next.role_mappings
+            || self.attribute_mappings != next.attribute_mappings
+    }
+
     /// Problems that don't block saving but will surprise someone later.
     pub fn warnings(&self) -> Vec<&'static str> {
         let mut warnings = Vec::new();
@@ -204,7 +254,20 @@ impl DirectorySettings {
         }
         let mut targets = std::collections::HashSet::new();
         for (i, m) in self.attribute_mappings.iter().enumerate() {
-            errors.check_text(&format!("attribute_mappings[{i}].source"), &m.source, 512);
+            let source_field = format!("attribute_mappings[{i}].source");
+            errors.check_text(&source_field, &m.source, 512);
+            if !m.source.trim().is_empty() {
+                if let Err(e) = roster_scim::path::AttrPath::parse(&m.source) {
+                    errors.push(
+                        &source_field,
+                        format!(
+                            "'{}' is not a SCIM attribute path ({}); write e.g. 'title', \
+                             'name.givenName' or 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'",
+                            m.source, e.detail
+                        ),
+                    );
+                }
+            }
             let target_field = format!("attribute_mappings[{i}].target");
             errors.check_text(&target_field, &m.target, 100);
             let valid_key = m
@@ -320,20 +383,60 @@ mod tests {
     }
 
     #[test]
+    fn roles_follow_priority_and_fall_back_to_the_default() {
+        let group = |id: &str, name: &str| GroupRef {
+            id: id.into(),
+            name: name.into(),
+        };
+        let s = DirectorySettings {
+            default_role: Some("viewer".into()),
+            role_mappings: vec![
+                RoleMapping {
+                    group: "Engineers".into(),
+                    role: "editor".into(),
+                    priority: 5,
+                },
+                RoleMapping {
+                    group: "group_01ADMINS".into(),
+                    role: "admin".into(),
+                    priority: 10,
+                },
+                RoleMapping {
+                    group: "engineers".into(),
+                    role: "editor".into(),
+                    priority: 1,
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(s.roles_for(&[]), vec!["viewer"]);
+        assert_eq!(s.roles_for(&[group("g1", "Sales")]), vec!["viewer"]);
+        assert_eq!(
+            s.roles_for(&[group("g2", "ENGINEERS"), group("group_01ADMINS", "Ops")]),
+            vec!["admin", "editor"]
+        );
+        assert!(s.maps_group("group_01ADMINS", "renamed"));
+        assert!(!s.maps_group("g1", "Sales"));
+    }
+
+    #[test]
     fn rejects_duplicate_and_malformed_attribute_targets() {
         let s = DirectorySettings {
             attribute_mappings: vec![
                 AttributeMapping {
                     source: "title".into(),
                     target: "job title".into(),
+                    kind: AttributeType::String,
                 },
                 AttributeMapping {
                     source: "a".into(),
                     target: "dept".into(),
+                    kind: AttributeType::String,
                 },
                 AttributeMapping {
                     source: "b".into(),
                     target: "dept".into(),
+                    kind: AttributeType::Integer,
                 },
             ],
             ..Default::default()

@@ -4,11 +4,12 @@
 //! The app never parses SCIM: a user is `user_name`, `emails`, `first_name`, … whatever dialect the
 //! IdP spoke. Pure functions; the ingress calls them inside the write transaction.
 
+use crate::attributes::custom_attributes;
+pub use crate::attributes::ENTERPRISE_USER_URN;
 use crate::directory::{AttributeMapping, DirectorySettings};
 use crate::event::{EventType, NewEvent};
 use chrono::{DateTime, SecondsFormat, Utc};
-use roster_scim::dialect::{coerce_bool, get_ci, semantic_eq};
-use roster_scim::path::AttrPath;
+use roster_scim::dialect::{coerce_bool, get_ci, is_empty_value, semantic_eq};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -55,10 +56,9 @@ pub struct UserProfile {
     pub custom_attributes: Map<String, Value>,
 }
 
-pub const ENTERPRISE_USER_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
 impl UserProfile {
-    /// Reads a (dialect-normalized) SCIM User resource.
+    /// Reads a (dialect-normalized) SCIM User resource; `mappings` are the directory's effective
+    /// attribute mappings (see [`crate::attributes::effective_mappings`]).
     pub fn from_scim(resource: &Value, mappings: &[AttributeMapping]) -> UserProfile {
         let empty = Map::new();
         let obj = resource.as_object().unwrap_or(&empty);
@@ -93,12 +93,7 @@ impl UserProfile {
                 Value::Object(m) => text(get_ci(m, "value")),
                 other => text(Some(other)),
             });
-        let mut custom_attributes = Map::new();
-        for mapping in mappings {
-            if let Some(v) = lookup(resource, &mapping.source) {
-                custom_attributes.insert(mapping.target.clone(), v);
-            }
-        }
+        let custom_attributes = custom_attributes(resource, mappings);
         UserProfile {
             idp_id: text(get_ci(obj, "externalId")),
             user_name: text(get_ci(obj, "userName")).unwrap_or_default(),
@@ -127,36 +122,6 @@ impl UserProfile {
     }
 }
 
-/// Resolves a SCIM attribute path (`title`, `name.givenName`, `urn:…:User:department`,
-/// `urn:…:enterprise:2.0:User:manager.value`) in a resource, case-insensitively.
-/// Multi-valued attributes give their primary (else first) element's `value` unless a
-/// sub-attribute is named.
-pub fn lookup(resource: &Value, path: &str) -> Option<Value> {
-    let path = AttrPath::parse(path).ok()?;
-    let obj = resource.as_object()?;
-    let container = match path.effective_urn() {
-        Some(urn) if !roster_scim::path::is_core_urn(urn) => get_ci(obj, urn)?.as_object()?,
-        _ => obj,
-    };
-    let value = get_ci(container, &path.name)?;
-    let value = match (&path.sub_attr, value) {
-        (Some(sub), Value::Object(o)) => get_ci(o, sub)?.clone(),
-        (sub, Value::Array(items)) => {
-            let pick = items
-                .iter()
-                .find(|i| i.get("primary").and_then(coerce_bool) == Some(true))
-                .or_else(|| items.first())?;
-            match pick {
-                Value::Object(o) => get_ci(o, sub.as_deref().unwrap_or("value"))?.clone(),
-                other => other.clone(),
-            }
-        }
-        (Some(_), _) => return None,
-        (None, v) => v.clone(),
-    };
-    (!value.is_null()).then_some(value)
-}
-
 fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -178,15 +143,17 @@ pub struct GroupRef {
     pub name: String,
 }
 
-/// The normalized user object (events and read API), without `groups` (added from memberships).
+/// The normalized user object (events and read API), without `groups` (added from memberships);
+/// `groups` are the user's groups, which decide its roles.
 pub fn user_object(
     stamp: &Stamp<'_>,
     profile: &UserProfile,
     manager_id: Option<&str>,
     settings: &DirectorySettings,
+    groups: &[GroupRef],
     raw: &Value,
 ) -> Value {
-    let roles: Vec<&str> = settings.default_role.as_deref().into_iter().collect();
+    let roles = settings.roles_for(groups);
     json!({
         "id": stamp.id,
         "directory_id": stamp.directory_id,
@@ -234,8 +201,10 @@ pub fn group_object(
 /// Fields that change on every write or are derived elsewhere: never a change by themselves.
 const VOLATILE: [&str; 4] = ["updated_at", "created_at", "groups", "member_count"];
 
-/// The previous values of every top-level field that differs between two normalized objects
-/// (timestamps, `groups` and `member_count` aside); `None` when nothing really changed.
+/// What changed between two normalized objects, as the previous values (`None` when nothing
+/// really changed). Deep: inside nested objects (`custom_attributes`, `raw_attributes`) only the
+/// changed keys appear, with their old value (`null` for a key that is new); a changed list
+/// (`emails`, `roles`) appears whole. Timestamps, `groups` and `member_count` are not changes.
 pub fn previous_attributes(before: &Value, after: &Value) -> Option<Value> {
     let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
         return None;
@@ -245,17 +214,42 @@ pub fn previous_attributes(before: &Value, after: &Value) -> Option<Value> {
         if VOLATILE.contains(&key.as_str()) {
             continue;
         }
-        let new = a.get(key).unwrap_or(&Value::Null);
-        if !semantic_eq(old, new) {
-            previous.insert(key.clone(), old.clone());
+        if let Some(p) = previous_value(old, a.get(key).unwrap_or(&Value::Null), 0) {
+            previous.insert(key.clone(), p);
         }
     }
-    for (key, _) in a {
-        if !b.contains_key(key) && !VOLATILE.contains(&key.as_str()) {
+    for (key, new) in a {
+        if !b.contains_key(key) && !VOLATILE.contains(&key.as_str()) && !is_empty_value(new) {
             previous.insert(key.clone(), Value::Null);
         }
     }
     (!previous.is_empty()).then_some(Value::Object(previous))
+}
+
+/// The part of `old` that `new` changed, or `None`. Object keys compare ignoring ASCII case,
+/// as SCIM attribute names do in `raw_attributes`.
+fn previous_value(old: &Value, new: &Value, depth: usize) -> Option<Value> {
+    if semantic_eq(old, new) {
+        return None;
+    }
+    match (old, new) {
+        (Value::Object(o), Value::Object(n)) if depth < 32 => {
+            let mut changed = Map::new();
+            for (key, old_v) in o {
+                let new_v = get_ci(n, key).unwrap_or(&Value::Null);
+                if let Some(p) = previous_value(old_v, new_v, depth + 1) {
+                    changed.insert(key.clone(), p);
+                }
+            }
+            for (key, new_v) in n {
+                if get_ci(o, key).is_none() && !is_empty_value(new_v) {
+                    changed.insert(key.clone(), Value::Null);
+                }
+            }
+            Some(Value::Object(changed))
+        }
+        _ => Some(old.clone()),
+    }
 }
 
 /// The event a user write implies, if any: created, deactivated, reactivated or updated.
@@ -316,6 +310,7 @@ mod tests {
         let mappings = vec![AttributeMapping {
             source: format!("{ENTERPRISE_USER_URN}:department"),
             target: "department".into(),
+            kind: crate::attributes::AttributeType::String,
         }];
         let p = UserProfile::from_scim(&resource, &mappings);
         assert_eq!(p.state, UserState::Inactive);
@@ -340,20 +335,28 @@ mod tests {
     }
 
     #[test]
-    fn lookup_resolves_urn_paths_and_multi_valued_primaries() {
-        let r = json!({
-            "emails": [{"value": "x@y", "primary": false}, {"value": "p@y", "primary": true}],
-            "urn:ietf:params:scim:schemas:extension:haystack:1.0:User": {"joinDate": "2024-01-02"},
+    fn previous_attributes_are_deep_in_objects_and_whole_for_lists() {
+        let before = json!({
+            "first_name": "Ada", "state": "active", "updated_at": "1",
+            "emails": [{"value": "a@x", "primary": true}],
+            "custom_attributes": {"department": "R&D", "cost_center": "42"},
+            "raw_attributes": {"userName": "ada", "title": "Eng"},
         });
-        assert_eq!(lookup(&r, "emails"), Some(json!("p@y")));
+        let after = json!({
+            "first_name": "Ada", "state": "active", "updated_at": "2",
+            "emails": [{"value": "a@x", "primary": true}, {"value": "b@x", "primary": false}],
+            "custom_attributes": {"department": "Sales", "cost_center": "42", "division": "EU"},
+            "raw_attributes": {"USERNAME": "ada", "title": "Eng", "nickName": "A"},
+        });
+        let previous = previous_attributes(&before, &after).expect("a change");
         assert_eq!(
-            lookup(
-                &r,
-                "urn:ietf:params:scim:schemas:extension:haystack:1.0:User:joinDate"
-            ),
-            Some(json!("2024-01-02"))
+            previous,
+            json!({
+                "emails": [{"value": "a@x", "primary": true}],
+                "custom_attributes": {"department": "R&D", "division": null},
+                "raw_attributes": {"nickName": null},
+            })
         );
-        assert_eq!(lookup(&r, "title"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod normalized;
 pub mod scim;
 pub mod state;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 //! Directories and their SCIM bearer tokens.
 
 use crate::entity::{directory, directory_token};
-use crate::{Page, PageRequest, Result, Store, StoreError};
+use crate::{DirectoryWrite, Page, PageRequest, Result, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use roster_core::{
     DirectoryId, DirectorySettings, DirectoryState, NewEvent, Provider, ScimVersion,
@@ -98,42 +98,6 @@ impl Store {
         }
         let rows = select.all(self.connection()).await?;
         Ok(Page::from_overfetch(rows, page.limit, |r| r.id.clone()))
-    }
-
-    /// Applies a change and, if `event` returns one for (before, after), commits it with it.
-    pub async fn update_directory(
-        &self,
-        id: &str,
-        change: DirectoryChange,
-        event: impl FnOnce(&directory::Model, &directory::Model) -> Option<NewEvent>,
-    ) -> Result<directory::Model> {
-        let mut write = self.begin_directory_write(id).await?;
-        let before = directory::Entity::find_by_id(id.to_owned())
-            .one(write.txn())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let mut model: directory::ActiveModel = before.clone().into();
-        if let Some(name) = change.name {
-            model.name = Set(name);
-        }
-        if let Some(enabled) = change.enabled {
-            model.enabled = Set(enabled);
-        }
-        if let Some(settings) = change.settings {
-            model.settings =
-                Set(serde_json::to_value(settings)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?);
-        }
-        if !model.is_changed() {
-            return Ok(before);
-        }
-        model.updated_at = Set(Utc::now());
-        let after = model.update(write.txn()).await?;
-        if let Some(new_event) = event(&before, &after) {
-            write.append(vec![new_event]).await?;
-        }
-        write.commit().await?;
-        Ok(after)
     }
 
     /// Deletes a directory (its tokens, users and groups cascade) and commits `directory.deleted`.
@@ -267,4 +231,40 @@ async fn insert_token(
     }
     .insert(conn)
     .await?)
+}
+
+impl DirectoryWrite {
+    /// The directory row as this write sees it (under the directory's lock).
+    pub async fn directory(&self) -> Result<directory::Model> {
+        directory::Entity::find_by_id(self.directory_id().to_owned())
+            .one(self.txn())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Applies a change to the directory row; returns the row after it (unchanged when the
+    /// change changes nothing). The caller appends the events and commits.
+    pub async fn update_directory(
+        &self,
+        before: &directory::Model,
+        change: DirectoryChange,
+    ) -> Result<directory::Model> {
+        let mut model: directory::ActiveModel = before.clone().into();
+        if let Some(name) = change.name {
+            model.name = Set(name);
+        }
+        if let Some(enabled) = change.enabled {
+            model.enabled = Set(enabled);
+        }
+        if let Some(settings) = change.settings {
+            model.settings =
+                Set(serde_json::to_value(settings)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        if !model.is_changed() {
+            return Ok(before.clone());
+        }
+        model.updated_at = Set(Utc::now());
+        Ok(model.update(self.txn()).await?)
+    }
 }

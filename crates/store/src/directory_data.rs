@@ -336,6 +336,41 @@ impl DirectoryWrite {
         self.append_with_ctes(ctes, values, events).await
     }
 
+    /// Replaces a user's normalized object when something other than its SCIM resource changed
+    /// it (its roles, a new attribute mapping). The SCIM version, hence the ETag, stays.
+    pub async fn set_user_data(
+        &self,
+        id: &str,
+        data: serde_json::Value,
+        updated_at: chrono::DateTime<Utc>,
+    ) -> Result<()> {
+        user::Entity::update_many()
+            .col_expr(user::Column::Data, Expr::value(data))
+            .col_expr(user::Column::UpdatedAt, Expr::value(updated_at))
+            .filter(user::Column::DirectoryId.eq(self.directory_id()))
+            .filter(user::Column::Id.eq(id))
+            .exec(self.txn())
+            .await?;
+        Ok(())
+    }
+
+    /// Every user row of the directory after `after` by id, hidden (IdP-deleted) ones included:
+    /// for recomputing the whole directory when its settings change.
+    pub async fn all_users_after(
+        &self,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<user::Model>> {
+        let mut select = user::Entity::find()
+            .filter(user::Column::DirectoryId.eq(self.directory_id()))
+            .order_by_asc(user::Column::Id)
+            .limit(limit);
+        if let Some(after) = after {
+            select = select.filter(user::Column::Id.gt(after));
+        }
+        Ok(select.all(self.txn()).await?)
+    }
+
     /// Removes a user row; memberships and emails go with it (cascade). Returns the groups it
     /// was in, whose member counts were adjusted.
     pub async fn delete_user(&self, id: &str) -> Result<Vec<GroupRef>> {

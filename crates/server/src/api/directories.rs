@@ -205,36 +205,48 @@ pub async fn update(
         errors.check_text("name", name, 200);
     }
     errors.into_result()?;
-    let current = state
-        .store
-        .find_directory(&path)
-        .await?
-        .ok_or(ApiError::NotFound("directory"))?;
     let settings_patch = body.settings_patch();
+    // Under the directory's write lock: a concurrent PATCH cannot lose this one's fields, and no
+    // SCIM write interleaves with the recompute below.
+    let mut write = state
+        .store
+        .begin_directory_write(&path)
+        .await
+        .map_err(|e| not_found_as(e, "directory"))?;
+    let current = write.directory().await?;
+    let current_settings = settings_of(&current)?;
     let settings = if settings_patch.is_empty() {
         None
     } else {
-        Some(settings_patch.apply_to(&settings_of(&current)?)?)
+        Some(settings_patch.apply_to(&current_settings)?)
     };
+    let recompute = settings
+        .as_ref()
+        .filter(|next| current_settings.changes_users(next))
+        .cloned();
     let change = DirectoryChange {
         name: body.name.map(|n| n.trim().to_owned()),
         enabled: body.enabled,
         settings,
     };
-    let public_url = state.public_url.clone();
-    let updated = state
-        .store
-        .update_directory(&path, change, |before, after| {
-            let before = directory_json(before, &public_url);
-            let after = directory_json(after, &public_url);
-            let previous = changed_fields(&before, &after);
-            (!previous.is_empty()).then(|| {
-                NewEvent::new(EventType::DirectoryUpdated, after)
-                    .with_previous(Value::Object(previous))
-            })
-        })
-        .await
-        .map_err(|e| not_found_as(e, "directory"))?;
+    let updated = write.update_directory(&current, change).await?;
+    let before = directory_json(&current, &state.public_url);
+    let after = directory_json(&updated, &state.public_url);
+    let previous = changed_fields(&before, &after);
+    if !previous.is_empty() {
+        write
+            .append(vec![NewEvent::new(EventType::DirectoryUpdated, after)
+                .with_previous(Value::Object(previous))])
+            .await?;
+    }
+    // New roles or attribute mappings change users: each changed user gets `user.updated`.
+    if let Some(next) = recompute {
+        let provider = Provider::parse(&updated.provider).unwrap_or(Provider::Generic);
+        let rules = crate::normalized::Rules::new(provider, next);
+        let changed = crate::normalized::refresh_directory(&mut write, &rules).await?;
+        tracing::info!(directory_id = %updated.id, users_updated = changed, "directory settings recomputed its users");
+    }
+    write.commit().await?;
     // SCIM requests on this replica use the new settings at once.
     state.scim.evict(&path);
     Ok(HttpResponse::Ok().json(directory_out(updated, &state.public_url)?))

@@ -2,6 +2,7 @@
 //! map to a DTO.
 
 pub mod activity;
+mod attributes;
 pub mod directories;
 pub mod dto;
 pub mod events;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(organizations::routes)
             .configure(directories::routes)
             .configure(groups::routes)
+            .configure(attributes::routes)
             .configure(activity::routes)
             .configure(events::routes)
             .configure(webhooks::routes),

@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         super::directories::delete,
         super::directories::rotate_token,
         super::groups::create,
+        super::attributes::list,
         super::activity::list,
         super::events::list,
         super::webhooks::create,

@@ -5,7 +5,7 @@ use super::{render, DirectoryAuth};
 use crate::error::ScimApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use roster_core::ScimVersion;
+use roster_core::{AttributeMapping, ScimVersion};
 use roster_scim::discovery::{self, DiscoveryOptions};
 use roster_scim::error::ScimError;
 use roster_scim::schema::{is_urn_like, AttributeDef, Schema, SchemaRegistry};
@@ -15,12 +15,12 @@ use std::borrow::Cow;
 /// The registry to describe: the default one, plus an extension schema for every custom URN an
 /// attribute mapping reads (e.g. `urn:…:haystack:1.0:User:joinDate`), so an IdP admin can see
 /// and map it. Processing stays lenient: unknown extensions are kept whatever their types.
-fn described_registry<'a>(
-    auth: &DirectoryAuth,
+pub(crate) fn described_registry<'a>(
+    mappings: &[AttributeMapping],
     base: &'a SchemaRegistry,
 ) -> Cow<'a, SchemaRegistry> {
     let mut extensions: Vec<(String, Vec<String>)> = Vec::new();
-    for mapping in &auth.settings.attribute_mappings {
+    for mapping in mappings {
         let Ok(path) = AttrPath::parse(&mapping.source) else {
             continue;
         };
@@ -78,7 +78,7 @@ pub async fn service_provider_config(
 }
 
 pub async fn resource_types(auth: DirectoryAuth, state: web::Data<AppState>) -> HttpResponse {
-    let registry = described_registry(&auth, &state.scim.registry);
+    let registry = described_registry(&auth.rules.mappings, &state.scim.registry);
     render::ok(match auth.version {
         ScimVersion::V2 => discovery::resource_types(&auth.base_url, &registry),
         ScimVersion::V1_1 => discovery::resource_types_v1(&auth.base_url, &registry),
@@ -90,7 +90,7 @@ pub async fn resource_type(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimApiError> {
-    let registry = described_registry(&auth, &state.scim.registry);
+    let registry = described_registry(&auth.rules.mappings, &state.scim.registry);
     let name = &path.1;
     discovery::resource_type_by_name(&auth.base_url, &registry, name)
         .map(render::ok)
@@ -102,7 +102,7 @@ pub async fn resource_type(
 }
 
 pub async fn schemas(auth: DirectoryAuth, state: web::Data<AppState>) -> HttpResponse {
-    let registry = described_registry(&auth, &state.scim.registry);
+    let registry = described_registry(&auth.rules.mappings, &state.scim.registry);
     render::ok(match auth.version {
         ScimVersion::V2 => discovery::schemas(&auth.base_url, &registry),
         ScimVersion::V1_1 => discovery::schemas_v1(&auth.base_url, &registry),
@@ -114,7 +114,7 @@ pub async fn schema(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimApiError> {
-    let registry = described_registry(&auth, &state.scim.registry);
+    let registry = described_registry(&auth.rules.mappings, &state.scim.registry);
     let id = &path.1;
     discovery::schema_by_id(&auth.base_url, &registry, id)
         .map(render::ok)

@@ -7,6 +7,7 @@
 
 use super::{listing, read_json, render, DirectoryAuth};
 use crate::error::ScimApiError;
+use crate::normalized;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -679,6 +680,26 @@ async fn save_attributes(
     {
         events.push(event);
     }
+    // A role mapping may name the group by its old or its new name.
+    let maps = |g: &group::Model| auth.rules.settings.maps_group(&g.id, &g.name);
+    if model.name_key != current.name_key && (maps(current) || maps(&model)) {
+        let members: Vec<String> = write
+            .group_members(&model.id)
+            .await
+            .map_err(|e| auth.store_error(e))?
+            .into_iter()
+            .map(|m| m.user_id)
+            .collect();
+        let rows = write
+            .users_by_ids(&members)
+            .await
+            .map_err(|e| auth.store_error(e))?;
+        events.extend(
+            normalized::refresh_users(write, &auth.rules, &rows)
+                .await
+                .map_err(|e| auth.store_error(e))?,
+        );
+    }
     Ok(model)
 }
 
@@ -755,18 +776,26 @@ async fn change_members(
         }
         data
     };
-    for u in &added_users {
+    // Under the `delete` policy an inactive user no longer exists for the app.
+    let known = |u: &&user::Model| !auth.rules.deleted_for_app(&u.state);
+    for u in added_users.iter().filter(known) {
         events.push(NewEvent::new(
             EventType::GroupUserAdded,
             json!({"group": group_json, "user": user_json(u, &mut groups_of)}),
         ));
     }
-    for u in &removed_users {
+    for u in removed_users.iter().filter(known) {
         events.push(NewEvent::new(
             EventType::GroupUserRemoved,
             json!({"group": group_json, "user": user_json(u, &mut groups_of)}),
         ));
     }
+    // Then the role changes the new memberships cause, as `user.updated`.
+    events.extend(
+        normalized::refresh_members(write, &auth.rules, (&model.id, &model.name), &user_ids)
+            .await
+            .map_err(store_err)?,
+    );
     Ok(model)
 }
 
@@ -817,6 +846,7 @@ pub async fn delete(
         .map_err(|e| auth.store_error(e))?;
     let mut events: Vec<NewEvent> = users
         .iter()
+        .filter(|u| !auth.rules.deleted_for_app(&u.state))
         .map(|u| {
             let mut data = u.data.clone();
             if let Some(obj) = data.as_object_mut() {
@@ -832,6 +862,14 @@ pub async fn delete(
             )
         })
         .collect();
+    // Members lose the roles the group granted.
+    if auth.rules.settings.maps_group(&current.id, &current.name) {
+        events.extend(
+            normalized::refresh_users(&write, &auth.rules, &users)
+                .await
+                .map_err(|e| auth.store_error(e))?,
+        );
+    }
     events.push(NewEvent::new(
         EventType::GroupDeleted,
         group_object_of(&current),

@@ -6,7 +6,7 @@
 //! [`groups`], discovery in [`discovery`], the request log in [`activity`].
 
 pub mod activity;
-mod discovery;
+pub(crate) mod discovery;
 pub(crate) mod groups;
 mod limit;
 mod listing;
@@ -21,7 +21,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use roster_core::{DirectorySettings, DirectoryState, EventType, NewEvent, ScimVersion};
+use roster_core::{DirectoryState, EventType, NewEvent, Provider, ScimVersion};
 use roster_scim::error::ScimError;
 use roster_scim::{ListLimits, SchemaRegistry};
 use roster_store::entity::directory;
@@ -154,7 +154,8 @@ pub struct DirectoryAuth {
     pub directory_id: String,
     pub organization_id: String,
     pub version: ScimVersion,
-    pub settings: DirectorySettings,
+    /// The directory's settings and effective attribute mappings.
+    pub rules: crate::normalized::Rules,
     /// `{public_url}/scim/{v}/{directory_id}`.
     pub base_url: String,
 }
@@ -272,6 +273,7 @@ impl FromRequest for DirectoryAuth {
             }
             let settings = roster_store::directories::settings_of(&directory)
                 .map_err(|e| ScimApiError::from_store(e, version))?;
+            let provider = Provider::parse(&directory.provider).unwrap_or(Provider::Generic);
             Ok(DirectoryAuth {
                 base_url: format!(
                     "{}/scim/{}/{}",
@@ -282,7 +284,7 @@ impl FromRequest for DirectoryAuth {
                 directory_id: directory.id.clone(),
                 organization_id: directory.organization_id.clone(),
                 version,
-                settings,
+                rules: crate::normalized::Rules::new(provider, settings),
             })
         })
     }

@@ -21,10 +21,10 @@ pub async fn enforce(
     before: Option<&user::Model>,
     resource: &Value,
 ) -> Result<DirectoryWrite, ScimApiError> {
-    let Some(limit) = auth.settings.seat_limit else {
+    let Some(limit) = auth.rules.settings.seat_limit else {
         return Ok(write);
     };
-    let profile = UserProfile::from_scim(resource, &auth.settings.attribute_mappings);
+    let profile = UserProfile::from_scim(resource, &[]);
     let was_active = before.is_some_and(|b| b.deleted_at.is_none() && b.state == "active");
     if profile.state != UserState::Active || was_active {
         return Ok(write);

@@ -224,7 +224,7 @@ pub async fn create(
     let key = user_name_key(&auth, &raw)?;
     let external_id = raw.get("externalId").and_then(Value::as_str);
     // Some IdPs name a manager by email: reports waiting for this address are linked too.
-    let primary_email = UserProfile::from_scim(&raw, &auth.settings.attribute_mappings)
+    let primary_email = UserProfile::from_scim(&raw, &[])
         .primary_email()
         .map(str::to_owned);
     let (holder, reports) = write
@@ -336,7 +336,9 @@ pub async fn delete(
         .map_err(|e| auth.store_error(e))?;
     let mut events = Vec::new();
     let user_data = with_groups(current.data.clone(), &[]);
-    match auth.settings.deactivation_policy {
+    // Kept for the app as an inactive user (suspend): it loses its groups, hence maybe roles.
+    let mut suspended = None;
+    match auth.rules.settings.deactivation_policy {
         DeactivationPolicy::Delete => {
             // Memberships go with the row; the groups' counts follow.
             write
@@ -345,7 +347,7 @@ pub async fn delete(
                 .map_err(|e| auth.store_error(e))?;
         }
         DeactivationPolicy::Suspend => {
-            // Kept for the app as an inactive user; gone for the IdP (404 from now on).
+            // Gone for the IdP (404 from now on).
             for g in &groups {
                 write
                     .remove_members(&g.id, std::slice::from_ref(&current.id))
@@ -353,9 +355,12 @@ pub async fn delete(
                     .map_err(|e| auth.store_error(e))?;
             }
             let now = Utc::now();
+            let roles = auth.rules.settings.roles_for(&[]);
             let mut data = current.data.clone();
             if let Some(obj) = data.as_object_mut() {
                 obj.insert("state".into(), Value::from(UserState::Inactive.as_str()));
+                obj.insert("role".into(), serde_json::json!(roles.first()));
+                obj.insert("roles".into(), serde_json::json!(roles));
                 obj.insert(
                     "updated_at".into(),
                     Value::from(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
@@ -364,7 +369,7 @@ pub async fn delete(
             let model = user::Model {
                 state: UserState::Inactive.as_str().to_owned(),
                 version: current.version + 1,
-                data,
+                data: data.clone(),
                 updated_at: now,
                 deleted_at: Some(now),
                 ..current.clone()
@@ -374,15 +379,21 @@ pub async fn delete(
                 .save_user(model, &emails, false)
                 .await
                 .map_err(|e| auth.store_error(e))?;
+            suspended = Some(data);
         }
     }
     // Memberships end either way: the IdP no longer has this user in any group. Each group's
-    // ETag moves on, and its events carry the group as it now is.
+    // ETag moves on, and its events carry the group as it now is, unless the app was already
+    // told the user is gone (`delete` policy, user inactive).
+    let known_to_app = !auth.rules.deleted_for_app(&current.state);
     for g in &groups {
         write
             .touch_group(&g.id)
             .await
             .map_err(|e| auth.store_error(e))?;
+        if !known_to_app {
+            continue;
+        }
         if let Some(group) = write.group(&g.id).await.map_err(|e| auth.store_error(e))? {
             events.push(NewEvent::new(
                 EventType::GroupUserRemoved,
@@ -390,23 +401,16 @@ pub async fn delete(
             ));
         }
     }
-    let was_active = current.state == UserState::Active.as_str();
-    match auth.settings.deactivation_policy {
-        // Already inactive means already deleted for the app (see `save`).
-        DeactivationPolicy::Delete if was_active => {
-            events.push(NewEvent::new(EventType::UserDeleted, user_data));
-        }
-        DeactivationPolicy::Suspend if was_active => {
-            let mut data = with_groups(current.data.clone(), &[]);
-            if let Some(obj) = data.as_object_mut() {
-                obj.insert("state".into(), Value::from(UserState::Inactive.as_str()));
-            }
-            events.push(
-                NewEvent::new(EventType::UserDeactivated, data)
-                    .with_previous(serde_json::json!({"state": "active"})),
-            );
-        }
-        _ => {}
+    match suspended {
+        // Deactivated if it was active; updated if losing its groups changed its roles.
+        Some(data) => events.extend(
+            normalize::user_change_event(Some(&current.data), &data).map(|e| NewEvent {
+                data: with_groups(e.data, &[]),
+                ..e
+            }),
+        ),
+        None if known_to_app => events.push(NewEvent::new(EventType::UserDeleted, user_data)),
+        None => {}
     }
     write
         .append(events)
@@ -450,15 +454,7 @@ fn email_keys(raw: &Value) -> Vec<String> {
         .collect()
 }
 
-fn with_groups(mut data: Value, groups: &[normalize::GroupRef]) -> Value {
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert(
-            "groups".into(),
-            serde_json::to_value(groups).unwrap_or_default(),
-        );
-    }
-    data
-}
+use crate::normalized::with_groups;
 
 /// Writes a user (new, revived or changed) and appends the event its change implies.
 /// `before` is the stored row (for a revival, the hidden one); `raw` the new SCIM resource.
@@ -487,7 +483,7 @@ async fn save(
             }
         }
     }
-    let profile = UserProfile::from_scim(&raw, &auth.settings.attribute_mappings);
+    let profile = UserProfile::from_scim(&raw, &auth.rules.mappings);
     let manager_id = match &profile.manager_ref {
         Some(r) => write.resolve_user_ref(r).await.map_err(store_err)?,
         None => None,
@@ -497,6 +493,12 @@ async fn save(
         .map(|b| b.id.clone())
         .unwrap_or_else(|| UserId::generate().into_string());
     let created_at = before.map(|b| b.created_at).unwrap_or(now);
+    // The user's groups decide its roles (a new user has none yet).
+    let groups = if before.is_some() {
+        write.groups_of_user(&id).await.map_err(store_err)?
+    } else {
+        Vec::new()
+    };
     let data = normalize::user_object(
         &Stamp {
             id: &id,
@@ -507,7 +509,8 @@ async fn save(
         },
         &profile,
         manager_id.as_deref(),
-        &auth.settings,
+        &auth.rules.settings,
+        &groups,
         &raw,
     );
     let hidden = before.is_some_and(|b| b.deleted_at.is_some());
@@ -549,14 +552,15 @@ async fn save(
             .await
             .map_err(store_err)?;
     }
-    let groups = if before.is_some() {
-        write.groups_of_user(&id).await.map_err(store_err)?
-    } else {
-        Vec::new()
-    };
+    // An app that deletes deprovisioned users has no user to update while it stays inactive.
+    if before.is_some_and(|b| auth.rules.deleted_for_app(&b.state))
+        && auth.rules.deleted_for_app(&model.state)
+    {
+        event = None;
+    }
     if let Some(e) = event.as_mut() {
         e.data = with_groups(e.data.take(), &groups);
-        if auth.settings.deactivation_policy == DeactivationPolicy::Delete {
+        if auth.rules.settings.deactivation_policy == DeactivationPolicy::Delete {
             // For an app that deletes deprovisioned users, deactivation is deletion and
             // reactivation a new user.
             match e.event_type {
@@ -572,7 +576,24 @@ async fn save(
             }
         }
     }
+    let recreated = event
+        .as_ref()
+        .is_some_and(|e| e.event_type == EventType::UserCreated && before.is_some());
     let mut events: Vec<NewEvent> = event.into_iter().collect();
+    if recreated {
+        // The app forgot this user with its memberships: it learns them again.
+        for g in &groups {
+            if let Some(group) = write.group(&g.id).await.map_err(store_err)? {
+                events.push(NewEvent::new(
+                    EventType::GroupUserAdded,
+                    serde_json::json!({
+                        "group": super::groups::group_object_of(&group),
+                        "user": with_groups(data.clone(), &groups),
+                    }),
+                ));
+            }
+        }
+    }
     // Reports provisioned before this user may name it as their manager.
     let identity_changed = creating
         || hidden
@@ -607,6 +628,7 @@ async fn link_reports(
     };
     let mut events = Vec::new();
     for report in reports {
+        let known_to_app = !auth.rules.deleted_for_app(&report.state);
         let now = Utc::now();
         let mut data = report.data.clone();
         if let Some(obj) = data.as_object_mut() {
@@ -628,6 +650,9 @@ async fn link_reports(
             .save_user(model, &emails, false)
             .await
             .map_err(store_err)?;
+        if !known_to_app {
+            continue;
+        }
         let groups = write.groups_of_user(&report.id).await.map_err(store_err)?;
         events.push(
             NewEvent::new(EventType::UserUpdated, with_groups(data, &groups))
