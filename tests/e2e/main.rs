@@ -7,6 +7,7 @@ mod directories;
 mod dispatch_faults;
 mod events;
 mod organizations;
+mod replay;
 mod scim_groups;
 mod scim_idps;
 mod scim_isolation;

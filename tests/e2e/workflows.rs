@@ -5,9 +5,11 @@
 //!   mappings and a default role.
 //! - Haystack: manager through the enterprise extension, a custom extension URN with
 //!   `joinDate`/`photoUrl`, typed attribute mappings.
+//! - Scalekit: create, update and deactivate with push groups.
 //! - Haiilo: deactivation that deletes, an attribute mapping, 1,000 previously assigned users
 //!   pushed at once.
 
+use futures_util::StreamExt;
 use reqwest::Method;
 use roster_testkit::{engines, TestApp};
 use serde_json::{json, Value};
@@ -424,8 +426,48 @@ async fn haiilo_delete_policy_keeps_the_app_consistent_with_memberships() {
         let app = TestApp::spawn(&engine).await;
         let org = app.create_organization("Haiilo customer").await;
         let mut okta = Idp::connect(&app, s(&org["id"]), "okta", OKTA_UA).await;
-        okta.settings(json!({"deactivation_policy": "delete"}))
+        okta.settings(json!({
+            "deactivation_policy": "delete",
+            "attribute_mappings": [{"source": format!("{ENTERPRISE}:employeeNumber"),
+                                    "target": "employee_id", "type": "integer"}],
+        }))
+        .await;
+        okta.new_events().await;
+
+        // The app is assigned to 1,000 people at once: Okta pushes them 16 at a time.
+        let bodies: Vec<Value> = (0..1000)
+            .map(|i| {
+                let mut u = okta_user(&format!("p{i:04}@haiilo.example"), "P", &format!("{i}"));
+                u["schemas"] = json!([USER_URN, ENTERPRISE]);
+                u[ENTERPRISE] = json!({"employeeNumber": format!("{}", 10_000 + i)});
+                u
+            })
+            .collect();
+        let statuses: Vec<u16> = futures_util::stream::iter(bodies)
+            .map(|body| {
+                let okta = &okta;
+                async move { okta.send(Method::POST, "/Users", Some(body)).await.0 }
+            })
+            .buffer_unordered(16)
+            .collect()
             .await;
+        assert!(statuses.iter().all(|&st| st == 201), "{statuses:?}");
+        let created = okta.new_events().await;
+        assert_eq!(created.len(), 1000);
+        let mut employee_ids: Vec<i64> = created
+            .iter()
+            .map(|e| {
+                assert_eq!(e["type"], "user.created");
+                e["data"]["custom_attributes"]["employee_id"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("typed employee_id: {e}"))
+            })
+            .collect();
+        employee_ids.sort_unstable();
+        assert_eq!(employee_ids, (10_000..11_000).collect::<Vec<i64>>());
+        let list = okta.get("/Users?startIndex=1&count=1").await;
+        assert_eq!(list["totalResults"], 1000);
+
         let ada = okta
             .create_user(okta_user("ada@haiilo.example", "Ada", "L"))
             .await;
@@ -479,6 +521,83 @@ async fn haiilo_delete_policy_keeps_the_app_consistent_with_memberships() {
             ]
         );
         assert_eq!(events[0]["data"]["last_name"], "Lovelace");
+        app.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn scalekit_create_update_deactivate_with_push_groups() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let org = app.create_organization("Scalekit customer").await;
+        let mut okta = Idp::connect(&app, s(&org["id"]), "okta", OKTA_UA).await;
+        okta.new_events().await;
+        let lee = okta
+            .create_user(okta_user("lee@scalekit.example", "Lee", "Chen"))
+            .await;
+        let eng = okta
+            .create_group(json!({"schemas": [GROUP_URN], "displayName": "Engineering",
+                                 "members": [{"value": lee, "display": "lee@scalekit.example"}]}))
+            .await;
+        let events = okta.new_events().await;
+        assert_eq!(
+            summaries(&events),
+            vec![
+                "user.created lee@scalekit.example",
+                "group.created Engineering",
+                "group.user_added Engineering lee@scalekit.example",
+            ]
+        );
+        assert_eq!(events[2]["data"]["group"]["member_count"], 1);
+        assert_eq!(
+            events[2]["data"]["user"]["groups"],
+            json!([{"id": eng, "name": "Engineering"}])
+        );
+        // Update: an email added. previous_attributes holds the old list whole.
+        okta.patch_ok(
+            &format!("/Users/{lee}"),
+            patch(json!([{"op": "add", "path": "emails",
+                          "value": [{"value": "lee.chen@scalekit.example", "type": "home"}]}])),
+        )
+        .await;
+        let events = okta.new_events().await;
+        assert_eq!(
+            summaries(&events),
+            vec!["user.updated lee@scalekit.example"]
+        );
+        assert_eq!(
+            events[0]["previous_attributes"]["emails"],
+            json!([{"value": "lee@scalekit.example", "type": "work", "primary": true}])
+        );
+        assert_eq!(
+            events[0]["data"]["groups"],
+            json!([{"id": eng, "name": "Engineering"}])
+        );
+        // Deactivate (suspend, the default): the user stays, inactive, still in its group.
+        okta.patch_ok(
+            &format!("/Users/{lee}"),
+            patch(json!([{"op": "replace", "value": {"active": false}}])),
+        )
+        .await;
+        let events = okta.new_events().await;
+        assert_eq!(
+            summaries(&events),
+            vec!["user.deactivated lee@scalekit.example"]
+        );
+        assert_eq!(events[0]["data"]["state"], "inactive");
+        assert_eq!(events[0]["previous_attributes"]["state"], "active");
+        // Okta then unassigns the user from the pushed group.
+        okta.patch_ok(
+            &format!("/Groups/{eng}"),
+            patch(json!([{"op": "remove", "path": format!("members[value eq \"{lee}\"]")}])),
+        )
+        .await;
+        let events = okta.new_events().await;
+        assert_eq!(
+            summaries(&events),
+            vec!["group.user_removed Engineering lee@scalekit.example"]
+        );
+        assert_eq!(events[0]["data"]["group"]["member_count"], 0);
         app.shutdown().await;
     }
 }

@@ -210,9 +210,11 @@ impl DirectorySettings {
     }
 
     /// Whether going from `self` to `next` can change normalized users (roles or custom
-    /// attributes), so that every user of the directory must be recomputed.
+    /// attributes) or which of them the app sees (deactivation policy), so that every user of
+    /// the directory must be recomputed.
     pub fn changes_users(&self, next: &DirectorySettings) -> bool {
-        self.default_role != next.default_role
+        self.deactivation_policy != next.deactivation_policy
+            || self.default_role != next.default_role
             || self.role_mappings != next.role_mappings
             || self.attribute_mappings != next.attribute_mappings
     }

@@ -84,6 +84,19 @@ pub async fn refresh_users(
     rules: &Rules,
     rows: &[user::Model],
 ) -> roster_store::Result<Vec<NewEvent>> {
+    refresh(write, rules, rules, rows).await
+}
+
+/// Recomputes `rows` under `after` (the rules were `before`). Besides `user.updated` for a
+/// changed user, a new deactivation policy can make an inactive user appear to the app
+/// (`user.created`, then `group.user_added` for each of its groups) or disappear
+/// (`user.deleted`), so that the app's copy always matches what the read API shows.
+async fn refresh(
+    write: &DirectoryWrite,
+    before: &Rules,
+    after: &Rules,
+    rows: &[user::Model],
+) -> roster_store::Result<Vec<NewEvent>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -92,18 +105,42 @@ pub async fn refresh_users(
     let mut events = Vec::new();
     for row in rows {
         let groups = groups_of.remove(&row.id).unwrap_or_default();
-        let data = rebuild(row, rules, &groups);
-        let Some(previous) = normalize::previous_attributes(&row.data, &data) else {
-            continue;
-        };
-        write
-            .set_user_data(&row.id, data.clone(), Utc::now())
-            .await?;
-        if !rules.deleted_for_app(&row.state) {
-            events.push(
+        let data = rebuild(row, after, &groups);
+        let previous = normalize::previous_attributes(&row.data, &data);
+        if previous.is_some() {
+            write
+                .set_user_data(&row.id, data.clone(), Utc::now())
+                .await?;
+        }
+        let (was_known, is_known) = (
+            !before.deleted_for_app(&row.state),
+            !after.deleted_for_app(&row.state),
+        );
+        match (was_known, is_known, previous) {
+            (true, true, Some(previous)) => events.push(
                 NewEvent::new(EventType::UserUpdated, with_groups(data, &groups))
                     .with_previous(previous),
-            );
+            ),
+            (true, false, _) => events.push(NewEvent::new(
+                EventType::UserDeleted,
+                with_groups(row.data.clone(), &[]),
+            )),
+            (false, true, _) => {
+                let user = with_groups(data, &groups);
+                events.push(NewEvent::new(EventType::UserCreated, user.clone()));
+                for g in &groups {
+                    if let Some(group) = write.group(&g.id).await? {
+                        events.push(NewEvent::new(
+                            EventType::GroupUserAdded,
+                            serde_json::json!({
+                                "group": crate::scim::groups::group_object_of(&group),
+                                "user": user,
+                            }),
+                        ));
+                    }
+                }
+            }
+            _ => {}
         }
     }
     Ok(events)
@@ -123,18 +160,19 @@ pub async fn refresh_members(
     refresh_users(write, rules, &rows).await
 }
 
-/// Recomputes every user of the directory (its role or attribute mappings changed) and appends
-/// the events page by page, so a large directory is not held in memory. Returns how many users
-/// changed.
+/// Recomputes every user of the directory (its role or attribute mappings or its deactivation
+/// policy changed from `before` to `rules`) and appends the events page by page, so a large
+/// directory is not held in memory. Returns how many events that made.
 pub async fn refresh_directory(
     write: &mut DirectoryWrite,
+    before: &Rules,
     rules: &Rules,
 ) -> roster_store::Result<usize> {
     let mut changed = 0;
     let mut after: Option<String> = None;
     loop {
         let rows = write.all_users_after(after.as_deref(), PAGE).await?;
-        let events = refresh_users(write, rules, &rows).await?;
+        let events = refresh(write, before, rules, &rows).await?;
         changed += events.len();
         write.append(events).await?;
         match rows.last() {

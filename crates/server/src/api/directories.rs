@@ -239,11 +239,12 @@ pub async fn update(
                 .with_previous(Value::Object(previous))])
             .await?;
     }
-    // New roles or attribute mappings change users: each changed user gets `user.updated`.
+    // New roles, attribute mappings or deactivation policy change what the app sees of users.
     if let Some(next) = recompute {
         let provider = Provider::parse(&updated.provider).unwrap_or(Provider::Generic);
+        let before = crate::normalized::Rules::new(provider, current_settings);
         let rules = crate::normalized::Rules::new(provider, next);
-        let changed = crate::normalized::refresh_directory(&mut write, &rules).await?;
+        let changed = crate::normalized::refresh_directory(&mut write, &before, &rules).await?;
         tracing::info!(directory_id = %updated.id, users_updated = changed, "directory settings recomputed its users");
     }
     write.commit().await?;
