@@ -601,3 +601,48 @@ async fn scalekit_create_update_deactivate_with_push_groups() {
         app.shutdown().await;
     }
 }
+
+/// Another replica changes the settings while this one's cache still holds the old ones (it
+/// keeps them up to 2 s): the next SCIM write already follows the new settings, because it
+/// reads them again under the directory's lock.
+#[tokio::test]
+async fn a_scim_write_follows_settings_changed_behind_its_cache() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let org = app.create_organization("Two replicas").await;
+        let mut okta = Idp::connect(&app, s(&org["id"]), "okta", OKTA_UA).await;
+        okta.settings(json!({"default_role": "viewer"})).await;
+        // The first request activates the directory; the second fills this replica's cache
+        // with the current settings.
+        okta.get("/Users?startIndex=1&count=1").await;
+        okta.get("/Users?startIndex=1&count=1").await;
+        // What another replica's PATCH does: change the row, without evicting our cache.
+        let write = app
+            .store
+            .begin_directory_write(&okta.directory_id)
+            .await
+            .expect("write");
+        let before = write.directory().await.expect("directory");
+        let mut settings: roster_core::DirectorySettings =
+            serde_json::from_value(before.settings.clone()).expect("settings");
+        settings.default_role = Some("member".into());
+        write
+            .update_directory(
+                &before,
+                roster_store::directories::DirectoryChange {
+                    name: None,
+                    enabled: None,
+                    settings: Some(settings),
+                },
+            )
+            .await
+            .expect("update");
+        write.commit().await.expect("commit");
+        okta.new_events().await;
+        okta.create_user(okta_user("new@replicas.example", "New", "Hire"))
+            .await;
+        let events = okta.new_events().await;
+        assert_eq!(events[0]["data"]["role"], "member", "{}", events[0]);
+        app.shutdown().await;
+    }
+}

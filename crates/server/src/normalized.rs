@@ -19,6 +19,7 @@ const PAGE: u64 = 500;
 /// What a directory's normalized users are derived with.
 #[derive(Clone, Debug)]
 pub struct Rules {
+    pub provider: Provider,
     pub settings: DirectorySettings,
     /// The effective attribute mappings: the provider's defaults and the directory's own.
     pub mappings: Vec<AttributeMapping>,
@@ -31,7 +32,11 @@ impl Rules {
                 .into_iter()
                 .map(|(m, _)| m)
                 .collect();
-        Rules { settings, mappings }
+        Rules {
+            provider,
+            settings,
+            mappings,
+        }
     }
 
     /// Whether the app has been told this user no longer exists (`delete` policy).

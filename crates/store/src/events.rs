@@ -94,6 +94,8 @@ pub struct DirectoryWrite {
     organization_id: String,
     appended: Vec<EventEnvelope>,
     store: Store,
+    /// The directory's settings column as read under the lock, when the write began with it.
+    locked_settings: Option<serde_json::Value>,
 }
 
 impl Store {
@@ -128,6 +130,7 @@ impl Store {
             organization_id,
             appended: Vec::new(),
             store: self.clone(),
+            locked_settings: None,
         })
     }
 
@@ -135,27 +138,41 @@ impl Store {
     /// ingress authenticated the request against it): one round trip less than
     /// [`Store::begin_directory_write`]. If the directory has been deleted meanwhile, the write
     /// fails when it appends its events ([`StoreError::NotFound`]) or earlier on a foreign key.
+    ///
+    /// It also reads the directory's settings once the lock is held (same round trip on
+    /// PostgreSQL, see migration `m20261123_000013`): [`DirectoryWrite::locked_settings`].
     pub async fn begin_directory_write_in(
         &self,
         directory_id: &str,
         organization_id: &str,
     ) -> Result<DirectoryWrite> {
         let txn = self.connection().begin().await?;
-        if txn.get_database_backend() == DbBackend::Postgres {
-            // Must precede any write: see the module docs (transaction ids in commit order).
-            txn.execute(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        let backend = txn.get_database_backend();
+        // On PostgreSQL the lock must precede any write: see the module docs (transaction ids in
+        // commit order).
+        let sql = match backend {
+            DbBackend::Postgres => "SELECT roster_lock_directory($1) AS settings",
+            _ => "SELECT settings FROM directories WHERE id = ?",
+        };
+        let settings = txn
+            .query_one(Statement::from_sql_and_values(
+                backend,
+                sql,
                 [directory_id.into()],
             ))
-            .await?;
-        }
+            .await?
+            .and_then(|row| {
+                row.try_get::<Option<serde_json::Value>>("", "settings")
+                    .ok()
+            })
+            .flatten();
         Ok(DirectoryWrite {
             txn,
             directory_id: directory_id.to_owned(),
             organization_id: organization_id.to_owned(),
             appended: Vec::new(),
             store: self.clone(),
+            locked_settings: settings,
         })
     }
 
@@ -274,6 +291,12 @@ impl DirectoryWrite {
     /// The transaction, for the state changes that go with the events.
     pub fn txn(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+
+    /// The directory's settings as they were once this write held the directory's lock (writes
+    /// begun with [`Store::begin_directory_write_in`]; `None` otherwise or if it is gone).
+    pub fn locked_settings(&self) -> Option<&serde_json::Value> {
+        self.locked_settings.as_ref()
     }
 
     pub fn directory_id(&self) -> &str {

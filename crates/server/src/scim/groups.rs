@@ -355,7 +355,7 @@ async fn check_name_free(
 }
 
 pub async fn create(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     mut payload: web::Payload,
@@ -409,7 +409,7 @@ fn external_id(raw: &Value) -> Option<String> {
 }
 
 pub async fn replace(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -545,7 +545,7 @@ fn named_members(request: &PatchRequest) -> Option<Vec<String>> {
 }
 
 pub async fn patch(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -807,7 +807,7 @@ async fn write_groups_of(
 }
 
 pub async fn delete(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,

@@ -172,16 +172,34 @@ impl DirectoryAuth {
         ScimApiError::from_store(error, self.version)
     }
 
-    /// Starts the write transaction of this directory (state + events, under its lock).
+    /// Starts the write transaction of this directory (state + events, under its lock). The
+    /// settings read when the request was authenticated may predate a change that committed
+    /// since (another replica's cache lives 2 s): the write goes by the settings under the lock.
     pub async fn begin_write(
-        &self,
+        &mut self,
         state: &AppState,
     ) -> Result<roster_store::DirectoryWrite, ScimApiError> {
-        state
+        let write = state
             .store
             .begin_directory_write_in(&self.directory_id, &self.organization_id)
             .await
-            .map_err(|e| self.store_error(e))
+            .map_err(|e| self.store_error(e))?;
+        if let Some(current) = write.locked_settings() {
+            match serde_json::from_value::<roster_core::DirectorySettings>(current.clone()) {
+                Ok(settings) if settings != self.rules.settings => {
+                    self.rules = crate::normalized::Rules::new(self.rules.provider, settings);
+                    state.scim.evict(&self.directory_id);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(self.store_error(roster_store::StoreError::Corrupt(format!(
+                        "settings of {}: {e}",
+                        self.directory_id
+                    ))))
+                }
+            }
+        }
+        Ok(write)
     }
 }
 

@@ -211,7 +211,7 @@ fn strip_server_fields(resource: &mut Value) {
 }
 
 pub async fn create(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     mut payload: web::Payload,
@@ -250,7 +250,7 @@ pub async fn create(
 }
 
 pub async fn replace(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -277,7 +277,7 @@ pub async fn replace(
 }
 
 pub async fn patch(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -317,7 +317,7 @@ pub async fn patch(
 }
 
 pub async fn delete(
-    auth: DirectoryAuth,
+    mut auth: DirectoryAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
