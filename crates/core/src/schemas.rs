@@ -213,7 +213,10 @@ mod tests {
             assert_eq!(fields, required, "every {object} field is always present");
             let changed = property_names(&shared[previous]);
             let strays: Vec<&String> = changed.difference(&fields).collect();
-            assert!(strays.is_empty(), "{previous} names no {object} field: {strays:?}");
+            assert!(
+                strays.is_empty(),
+                "{previous} names no {object} field: {strays:?}"
+            );
             assert!(shared[previous].get("required").is_none());
         }
         // A directory's previous values are whole fields: the same schemas as the directory's.
@@ -222,7 +225,10 @@ mod tests {
             .as_object()
             .expect("properties")
         {
-            assert_eq!(&directory[key], schema, "directory_previous_attributes.{key}");
+            assert_eq!(
+                &directory[key], schema,
+                "directory_previous_attributes.{key}"
+            );
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod events;
 pub mod groups;
 pub mod openapi;
 pub mod organizations;
+pub mod schemas;
 pub mod webhooks;
 
 use crate::auth::credential_from_header;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(groups::routes)
             .configure(activity::routes)
             .configure(events::routes)
+            .configure(schemas::routes)
             .configure(webhooks::routes),
     );
 }
