@@ -558,3 +558,45 @@ async fn schemas_are_public_and_an_unknown_type_lists_the_known_ones() {
     assert_eq!(status, 405, "{body}");
     app.shutdown().await;
 }
+
+/// The example of each type in docs/events.md: the ```json block under its `### `type``
+/// heading.
+fn documented_examples() -> BTreeMap<String, Value> {
+    let doc = include_str!("../../docs/events.md");
+    let mut examples = BTreeMap::new();
+    let mut heading: Option<String> = None;
+    let mut lines = doc.lines();
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("### `") {
+            heading = rest.strip_suffix('`').map(str::to_owned);
+        } else if line == "```json" {
+            let block: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
+            if let Some(t) = heading.take() {
+                let example = serde_json::from_str(&block.join("\n"))
+                    .unwrap_or_else(|e| panic!("docs/events.md, {t}: not JSON: {e}"));
+                examples.insert(t, example);
+            }
+        }
+    }
+    examples
+}
+
+#[tokio::test]
+async fn every_example_in_the_events_doc_matches_its_schema() {
+    let app = TestApp::spawn(&engines()[0]).await;
+    let validator = Validator::fetch(&app).await;
+    let examples = documented_examples();
+    let documented: BTreeSet<String> = examples.keys().cloned().collect();
+    assert_eq!(
+        documented,
+        validator.types(),
+        "docs/events.md has one example per event type"
+    );
+    for (t, example) in &examples {
+        assert_eq!(example["type"], t.as_str(), "the example under {t}");
+        if let Err(problems) = validator.check(example) {
+            panic!("docs/events.md, {t}: the example does not match the schema:\n{problems}");
+        }
+    }
+    app.shutdown().await;
+}
