@@ -600,3 +600,181 @@ async fn every_example_in_the_events_doc_matches_its_schema() {
     }
     app.shutdown().await;
 }
+
+/// The other paths that emit events, with the values that vary most (no roles, null names, a
+/// manager that arrives later, suspension by DELETE and revival, a PUT of members, deletion with
+/// the organization, rotation without grace): every event still matches its schema.
+#[tokio::test]
+async fn every_other_emitting_path_matches_the_schemas() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let validator = Validator::fetch(&app).await;
+        let org = app.create_organization("Globex").await;
+        let org = org["id"].as_str().expect("org id").to_owned();
+        let (directory, token) = app.create_directory(&org, "entra").await;
+        let dir = directory["id"].as_str().expect("id").to_owned();
+        let scim_base = directory["scim_base_url"]
+            .as_str()
+            .expect("scim_base_url")
+            .strip_prefix(&app.base_url)
+            .expect("under base url")
+            .to_owned();
+        let users = format!("{scim_base}/Users");
+        let groups = format!("{scim_base}/Groups");
+        // Mappings to a boolean and to a number, besides text.
+        app.expect(
+            Method::PATCH,
+            &format!("/api/v1/directories/{dir}"),
+            Some(json!({"attribute_mappings": [
+                {"source": "active", "target": "is_active"},
+                {"source": format!("{ENTERPRISE_URN}:costCenter"), "target": "cost_center"},
+                {"source": "title", "target": "title"},
+            ]})),
+            200,
+        )
+        .await;
+
+        // A report whose manager does not exist yet; no name, an email without a type.
+        let report = scim(
+            &app,
+            &token,
+            Method::POST,
+            &users,
+            Some(json!({
+                "schemas": [USER_URN, ENTERPRISE_URN],
+                "userName": "rita@globex.example",
+                "emails": [{"value": "rita@globex.example"}],
+                "title": "Analyst",
+                ENTERPRISE_URN: {"manager": {"value": "mgr-7"}, "costCenter": 4410},
+            })),
+            201,
+        )
+        .await;
+        let report = report["id"].as_str().expect("id").to_owned();
+        // The manager arrives: the report gets user.updated {"manager_id": null}.
+        let manager = scim(
+            &app,
+            &token,
+            Method::POST,
+            &users,
+            Some(json!({
+                "schemas": [USER_URN],
+                "externalId": "mgr-7",
+                "userName": "hank@globex.example",
+                "name": {"formatted": "Hank Scorpio"},
+                "active": "True",
+            })),
+            201,
+        )
+        .await;
+        let manager = manager["id"].as_str().expect("id").to_owned();
+
+        // A group with both, then a PUT that keeps only the manager.
+        let group = scim(
+            &app,
+            &token,
+            Method::POST,
+            &groups,
+            Some(json!({
+                "schemas": [GROUP_URN],
+                "displayName": "Finance",
+                "members": [{"value": report}, {"value": manager}],
+            })),
+            201,
+        )
+        .await;
+        let group = group["id"].as_str().expect("id").to_owned();
+        scim(
+            &app,
+            &token,
+            Method::PUT,
+            &format!("{groups}/{group}"),
+            Some(json!({
+                "schemas": [GROUP_URN],
+                "id": group,
+                "displayName": "Finance Team",
+                "members": [{"value": manager}],
+            })),
+            200,
+        )
+        .await;
+
+        // Suspension by DELETE (memberships end, user.deactivated), then revival by POST.
+        scim(
+            &app,
+            &token,
+            Method::DELETE,
+            &format!("{users}/{manager}"),
+            None,
+            204,
+        )
+        .await;
+        scim(
+            &app,
+            &token,
+            Method::POST,
+            &users,
+            Some(json!({
+                "schemas": [USER_URN],
+                "externalId": "mgr-7",
+                "userName": "hank@globex.example",
+                "name": {"formatted": "Hank Scorpio"},
+            })),
+            201,
+        )
+        .await;
+
+        // Rotation without grace; then the organization goes, and its directory with it.
+        app.expect(
+            Method::POST,
+            &format!("/api/v1/directories/{dir}/token"),
+            None,
+            200,
+        )
+        .await;
+        app.expect(
+            Method::DELETE,
+            &format!("/api/v1/organizations/{org}"),
+            None,
+            204,
+        )
+        .await;
+
+        let events = app.all_events(&format!("&directory_id={dir}")).await;
+        for event in &events {
+            if let Err(problems) = validator.check(event) {
+                panic!(
+                    "{}: {} does not match its schema:\n{problems}\nevent: {event:#}",
+                    engine.name(),
+                    event["type"]
+                );
+            }
+        }
+        let of = |t: &str| -> Vec<&Value> { events.iter().filter(|e| e["type"] == t).collect() };
+        // The paths above really ran, with the values they are here for.
+        let linked = of("user.updated");
+        assert!(
+            linked
+                .iter()
+                .any(|e| e["previous_attributes"] == json!({"manager_id": null})),
+            "{}: the report is linked to its manager: {linked:#?}",
+            engine.name()
+        );
+        let created = &of("user.created")[0]["data"];
+        assert_eq!(created["role"], Value::Null, "no roles configured");
+        assert_eq!(created["roles"], json!([]));
+        assert_eq!(created["first_name"], Value::Null);
+        assert!(created["emails"][0].get("type").is_none(), "{created}");
+        assert_eq!(created["custom_attributes"]["title"], "Analyst");
+        assert_eq!(of("user.deactivated").len(), 1, "{}", engine.name());
+        assert_eq!(of("user.reactivated").len(), 1, "{}", engine.name());
+        assert_eq!(of("group.updated").len(), 1, "{}", engine.name());
+        assert!(of("group.user_removed").len() >= 2, "{}", engine.name());
+        assert_eq!(
+            of("directory.token_rotated")[0]["data"]["previous_token_expires_at"],
+            Value::Null
+        );
+        assert_eq!(of("directory.deleted").len(), 1, "{}", engine.name());
+        app.shutdown().await;
+    }
+}

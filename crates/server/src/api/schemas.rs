@@ -67,7 +67,7 @@ pub async fn list() -> HttpResponse {
 /// The JSON Schema (draft 2020-12) of one event type, e.g. `user.created`: the whole envelope,
 /// standing alone. Public: no API key needed.
 #[utoipa::path(get, operation_id = "get_event_schema", path = "/api/v1/schemas/events/{event_type}", tag = "events",
-    params(("event_type" = String, Path, description = "An event type, e.g. `user.created`")),
+    params(("event_type" = String, Path, description = "An event type, e.g. `user.created`", example = "user.created")),
     responses((status = 200, description = "The schema", content_type = "application/schema+json", body = Object),
         (status = 404, description = "Unknown event type; the message lists the known ones", body = crate::error::ErrorBody)),
     security(()))]
