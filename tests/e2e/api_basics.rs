@@ -140,6 +140,8 @@ async fn the_openapi_document_is_openapi_3_and_lists_every_route() {
         "/api/v1/directories/{directory_id}/token",
         "/api/v1/directories/{directory_id}/groups",
         "/api/v1/events",
+        "/api/v1/schemas/events",
+        "/api/v1/schemas/events/{event_type}",
     ] {
         assert!(
             doc["paths"].get(path).is_some(),

@@ -5,6 +5,7 @@
 mod api_basics;
 mod directories;
 mod dispatch_faults;
+mod event_shapes;
 mod events;
 mod organizations;
 mod replay;

@@ -5,6 +5,7 @@
 //! - [`directory`]: providers, SCIM versions, directory settings and their validation.
 //! - [`event`]: event types and the envelope every consumer sees.
 //! - [`normalize`]: the normalized user/group model derived from SCIM, and the events a change implies.
+//! - [`schemas`]: the JSON Schema of every event type.
 //! - [`validate`]: field-level validation errors shared by the management API.
 #![forbid(unsafe_code)]
 
@@ -13,6 +14,7 @@ pub mod directory;
 pub mod event;
 pub mod id;
 pub mod normalize;
+pub mod schemas;
 pub mod validate;
 
 pub use attributes::{AttributeType, MappingOrigin};

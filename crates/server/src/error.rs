@@ -20,6 +20,8 @@ pub enum ApiError {
     Validation(ValidationErrors),
     Unauthorized,
     NotFound(&'static str),
+    /// Not found, with a message that says what exists instead.
+    NotFoundExplained(String),
     /// The route exists but not with this method; `allow` lists the ones it has.
     MethodNotAllowed {
         method: String,
@@ -65,7 +67,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "invalid_request",
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unauthorized => "unauthorized",
-            ApiError::NotFound(_) => "not_found",
+            ApiError::NotFound(_) | ApiError::NotFoundExplained(_) => "not_found",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable => "unavailable",
@@ -77,7 +79,9 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::BadRequest(m) | ApiError::Conflict(m) => f.write_str(m),
+            ApiError::BadRequest(m) | ApiError::Conflict(m) | ApiError::NotFoundExplained(m) => {
+                f.write_str(m)
+            }
             ApiError::Validation(errors) => write!(f, "invalid input: {errors}"),
             ApiError::Unauthorized => f.write_str(
                 "missing or invalid API key: send `Authorization: Bearer <api key>` \
@@ -104,7 +108,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::NotFoundExplained(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

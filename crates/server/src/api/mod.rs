@@ -9,6 +9,7 @@ pub mod events;
 pub mod groups;
 pub mod openapi;
 pub mod organizations;
+pub mod schemas;
 pub mod webhooks;
 
 use crate::auth::credential_from_header;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(attributes::routes)
             .configure(activity::routes)
             .configure(events::routes)
+            .configure(schemas::routes)
             .configure(webhooks::routes),
     );
 }

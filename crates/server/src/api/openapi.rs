@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         super::attributes::list,
         super::activity::list,
         super::events::list,
+        super::schemas::list,
+        super::schemas::get,
         super::webhooks::create,
         super::webhooks::list,
         super::webhooks::get,
@@ -43,7 +45,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "organizations", description = "The vendor's tenants"),
         (name = "directories", description = "IdP connections, their settings and SCIM tokens"),
-        (name = "events", description = "The event stream"),
+        (name = "events", description = "The event stream and the JSON Schema of every event type"),
         (name = "webhooks", description = "Webhook endpoints, deliveries, attempts, resend and replay"),
     )
 )]
@@ -83,6 +85,10 @@ impl Modify for ApiKeyScheme {
                 &mut item.delete,
             ];
             for operation in operations.into_iter().flatten() {
+                // Public operations read no input and no database: none of these applies.
+                if !needs_api_key(operation) {
+                    continue;
+                }
                 for (status, description) in common {
                     operation
                         .responses
@@ -92,6 +98,17 @@ impl Modify for ApiKeyScheme {
                 }
             }
         }
+    }
+}
+
+/// Whether an operation names a security scheme (public ones say `security(())`).
+fn needs_api_key(operation: &utoipa::openapi::path::Operation) -> bool {
+    let requirements = serde_json::to_value(&operation.security).unwrap_or_default();
+    match requirements {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .any(|r| r.as_object().is_some_and(|o| !o.is_empty())),
+        _ => false,
     }
 }
 
