@@ -13,6 +13,7 @@ mod m20261123_000003_create_events;
 mod m20261123_000004_scim_ingress;
 mod m20261123_000010_create_webhooks;
 mod m20261123_000011_seat_limit;
+mod m20261123_000012_read_api_indexes;
 mod m20261123_000013_directory_lock;
 
 /// The Roster migrator: `Migrator::up(&db, None)` brings a database to the latest schema.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_scim_ingress::Migration),
             Box::new(m20261123_000010_create_webhooks::Migration),
             Box::new(m20261123_000011_seat_limit::Migration),
+            Box::new(m20261123_000012_read_api_indexes::Migration),
             Box::new(m20261123_000013_directory_lock::Migration),
         ]
     }

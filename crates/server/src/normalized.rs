@@ -112,11 +112,15 @@ async fn refresh(
         let groups = groups_of.remove(&row.id).unwrap_or_default();
         let data = rebuild(row, after, &groups);
         let previous = normalize::previous_attributes(&row.data, &data);
-        if previous.is_some() {
+        // Unchanged: the stored object, `updated_at` included, is what the app must see.
+        let data = if previous.is_some() {
             write
                 .set_user_data(&row.id, data.clone(), Utc::now())
                 .await?;
-        }
+            data
+        } else {
+            row.data.clone()
+        };
         let (was_known, is_known) = (
             !before.deleted_for_app(&row.state),
             !after.deleted_for_app(&row.state),

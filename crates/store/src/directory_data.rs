@@ -82,7 +82,7 @@ async fn group_by_id<C: ConnectionTrait>(
         .await?)
 }
 
-async fn groups_of_users<C: ConnectionTrait>(
+pub(crate) async fn groups_of_users<C: ConnectionTrait>(
     db: &C,
     user_ids: &[String],
 ) -> Result<HashMap<String, Vec<GroupRef>>> {

@@ -267,3 +267,94 @@ impl GroupOut {
         }
     }
 }
+
+/// A page of the read API: normalized users or groups, and the directory's event sequence in
+/// the same database snapshot.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserPageOut {
+    /// Users in id order, each exactly as `user.*` events carry it.
+    #[schema(value_type = Vec<UserObject>)]
+    pub data: Vec<serde_json::Value>,
+    /// Pass as `after` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// The directory's last event `sequence` (0 before its first event) in the same database
+    /// snapshot as `data`: the page shows the effects of exactly the events up to this number.
+    /// Continue with `GET /api/v1/events?directory_id=…&after_sequence=<as_of_sequence>`.
+    pub as_of_sequence: i64,
+}
+
+/// A page of groups; see [`UserPageOut`].
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GroupPageOut {
+    /// Groups in id order, each exactly as `group.*` events carry it.
+    #[schema(value_type = Vec<GroupObject>)]
+    pub data: Vec<serde_json::Value>,
+    /// Pass as `after` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// The directory's last event `sequence` in the same database snapshot as `data`.
+    pub as_of_sequence: i64,
+}
+
+/// A normalized user: the `data` of `user.*` events, and what the read API returns.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UserObject {
+    pub id: String,
+    pub directory_id: String,
+    pub organization_id: String,
+    /// The IdP's id for the user (SCIM `externalId`, else the IdP's own id).
+    pub idp_id: Option<String>,
+    pub user_name: String,
+    #[schema(value_type = Vec<Object>)]
+    pub emails: Vec<serde_json::Value>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: Option<String>,
+    /// `active` or `inactive`.
+    pub state: String,
+    /// The highest of `roles`.
+    pub role: Option<String>,
+    pub roles: Vec<String>,
+    /// The Roster id of the user's manager, once resolved.
+    pub manager_id: Option<String>,
+    /// Values of the directory's attribute mappings.
+    #[schema(value_type = Object)]
+    pub custom_attributes: serde_json::Value,
+    /// The SCIM resource as the IdP last sent it.
+    #[schema(value_type = Object)]
+    pub raw_attributes: serde_json::Value,
+    /// The groups the user is in, in group id order.
+    pub groups: Vec<GroupRefOut>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A group as a user's `groups` list shows it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct GroupRefOut {
+    pub id: String,
+    pub name: String,
+}
+
+/// A normalized group: the `data` of `group.created/updated/deleted`, and what the read API
+/// returns.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct GroupObject {
+    pub id: String,
+    pub directory_id: String,
+    pub organization_id: String,
+    /// The IdP's id for the group (its `externalId`), once the IdP has linked it.
+    pub idp_id: Option<String>,
+    pub name: String,
+    /// Your app's own id for the group, for groups created with `POST …/groups`.
+    pub app_group_key: Option<String>,
+    /// Members, whatever their state.
+    pub member_count: i64,
+    /// The SCIM resource as the IdP last sent it.
+    #[schema(value_type = Object)]
+    pub raw_attributes: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,9 +1,12 @@
-//! `/directories/{id}/groups`: app groups the vendor creates before the IdP syncs, so an IdP can
-//! link its group to one (Okta "Push Groups → link group") instead of creating a new group. They
-//! are ordinary groups of the directory, listed over SCIM; `app_group_key` rides on their events.
+//! `/directories/{id}/groups`: the directory's groups for the read API (`GET`, in the shape of
+//! their `group.*` events, see `api/read.rs`), and app groups the vendor creates before the IdP
+//! syncs (`POST`), so an IdP can link its group to one (Okta "Push Groups → link group") instead
+//! of creating a new group. App groups are ordinary groups of the directory, listed over SCIM;
+//! `app_group_key` rides on their events.
 
-use super::dto::{AppGroupIn, GroupOut};
+use super::dto::{AppGroupIn, GroupObject, GroupOut, GroupPageOut, UserPageOut};
 use super::organizations::not_found_as;
+use super::read::{self, CursorOf, GroupListParams, PageParams};
 use super::{method_not_allowed, ApiKey, JsonBody};
 use crate::error::ApiError;
 use crate::scim::groups::group_object_of;
@@ -12,6 +15,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use roster_core::{EventType, GroupId, NewEvent, ValidationErrors};
 use roster_store::entity::group;
+use roster_store::read::{GroupQuery, UserQuery};
 use serde_json::json;
 
 const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -19,9 +23,104 @@ const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/directories/{directory_id}/groups")
-            .default_service(method_not_allowed("POST"))
+            .default_service(method_not_allowed("GET, POST"))
+            .route(web::get().to(list))
             .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/directories/{directory_id}/groups/{group_id}")
+            .default_service(method_not_allowed("GET"))
+            .route(web::get().to(get)),
+    )
+    .service(
+        web::resource("/directories/{directory_id}/groups/{group_id}/users")
+            .default_service(method_not_allowed("GET"))
+            .route(web::get().to(list_users)),
     );
+}
+
+/// The directory's groups, in id order, each exactly as `group.*` events carry it.
+///
+/// `as_of_sequence` is the directory's last event `sequence` read in the same database snapshot
+/// as the page: read every page, then continue with
+/// `GET /api/v1/events?directory_id=…&after_sequence=<the first page's as_of_sequence>`.
+#[utoipa::path(get, operation_id = "list_directory_groups", path = "/api/v1/directories/{directory_id}/groups", tag = "directory data",
+    params(("directory_id" = String, Path), GroupListParams),
+    responses((status = 200, body = GroupPageOut), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    params: web::Query<GroupListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let query = GroupQuery {
+        limit: read::limit(params.limit)?,
+        after: read::cursor(params.after.as_deref(), CursorOf::Groups)?,
+        updated_after: read::updated_after(params.updated_after.as_deref())?,
+    };
+    let page = state
+        .store
+        .read_groups(&path, &query)
+        .await?
+        .map_err(read::not_found)?;
+    Ok(HttpResponse::Ok().json(GroupPageOut {
+        data: page.data.iter().map(read::group_json).collect(),
+        next_cursor: page.next_cursor,
+        as_of_sequence: page.as_of_sequence,
+    }))
+}
+
+/// One group of the directory, as `group.*` events carry it; 404 when it is not in this
+/// directory.
+#[utoipa::path(get, operation_id = "get_directory_group", path = "/api/v1/directories/{directory_id}/groups/{group_id}", tag = "directory data",
+    params(("directory_id" = String, Path), ("group_id" = String, Path)),
+    responses((status = 200, body = GroupObject), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn get(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (directory_id, group_id) = path.into_inner();
+    let group = state
+        .store
+        .read_group(&directory_id, &group_id)
+        .await?
+        .map_err(read::not_found)?;
+    Ok(HttpResponse::Ok().json(read::group_json(&group)))
+}
+
+/// The group's members, in user id order, each as `user.*` events carry it, with the
+/// directory's `as_of_sequence`. Under the `delete` policy inactive members are left out (they
+/// were reported as deleted), so the list can be shorter than `member_count`.
+#[utoipa::path(get, operation_id = "list_directory_group_users", path = "/api/v1/directories/{directory_id}/groups/{group_id}/users", tag = "directory data",
+    params(("directory_id" = String, Path), ("group_id" = String, Path), PageParams),
+    responses((status = 200, body = UserPageOut), (status = 404, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn list_users(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    params: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (directory_id, group_id) = path.into_inner();
+    let query = UserQuery {
+        limit: read::limit(params.limit)?,
+        after: read::cursor(params.after.as_deref(), CursorOf::Users)?,
+        group_id: Some(group_id),
+        ..Default::default()
+    };
+    let page = state
+        .store
+        .read_users(&directory_id, &query)
+        .await?
+        .map_err(read::not_found)?;
+    Ok(HttpResponse::Ok().json(UserPageOut {
+        data: page.data.into_iter().map(read::user_json).collect(),
+        next_cursor: page.next_cursor,
+        as_of_sequence: page.as_of_sequence,
+    }))
 }
 
 /// Create an app group in a directory: an empty group the IdP can link its own group to. Its

@@ -9,7 +9,9 @@ pub mod events;
 pub mod groups;
 pub mod openapi;
 pub mod organizations;
+pub mod read;
 pub mod schemas;
+pub mod users;
 pub mod webhooks;
 
 use crate::auth::credential_from_header;
@@ -32,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(directories::routes)
             .configure(groups::routes)
             .configure(attributes::routes)
+            .configure(users::routes)
             .configure(activity::routes)
             .configure(events::routes)
             .configure(schemas::routes)

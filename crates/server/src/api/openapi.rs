@@ -24,6 +24,12 @@ use utoipa::{Modify, OpenApi};
         super::directories::rotate_token,
         super::groups::create,
         super::attributes::list,
+        super::groups::list,
+        super::groups::get,
+        super::groups::list_users,
+        super::users::list,
+        super::users::get,
+        super::users::list_groups,
         super::activity::list,
         super::events::list,
         super::schemas::list,
@@ -46,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         (name = "organizations", description = "The vendor's tenants"),
         (name = "directories", description = "IdP connections, their settings and SCIM tokens"),
         (name = "events", description = "The event stream and the JSON Schema of every event type"),
+        (name = "directory data", description = "The normalized users and groups of a directory, in the shapes their events carry, with the event sequence of the same snapshot"),
         (name = "webhooks", description = "Webhook endpoints, deliveries, attempts, resend and replay"),
     )
 )]

@@ -366,11 +366,19 @@ pub async fn delete(
                     Value::from(now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
                 );
             }
+            // Already inactive with the same roles: nothing changes for the app, not even
+            // `updated_at` (no event will say so).
+            let unchanged = normalize::previous_attributes(&current.data, &data).is_none();
+            let (data, updated_at) = if unchanged {
+                (current.data.clone(), current.updated_at)
+            } else {
+                (data, now)
+            };
             let model = user::Model {
                 state: UserState::Inactive.as_str().to_owned(),
                 version: current.version + 1,
                 data: data.clone(),
-                updated_at: now,
+                updated_at,
                 deleted_at: Some(now),
                 ..current.clone()
             };
