@@ -8,6 +8,7 @@ mod dispatch_faults;
 mod event_shapes;
 mod events;
 mod organizations;
+mod read_api;
 mod replay;
 mod scim_groups;
 mod scim_idps;
