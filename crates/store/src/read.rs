@@ -95,22 +95,15 @@ impl DirectoryView {
 
 /// `limit + 1` rows in, a page out (the extra row only says that more exist).
 fn paged<T>(
-    mut rows: Vec<T>,
+    rows: Vec<T>,
     limit: u64,
     as_of_sequence: i64,
     id_of: impl Fn(&T) -> String,
 ) -> Snapshot<T> {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let has_more = rows.len() > limit;
-    rows.truncate(limit);
-    let next_cursor = if has_more {
-        rows.last().map(id_of)
-    } else {
-        None
-    };
+    let page = crate::Page::from_overfetch(rows, limit, id_of);
     Snapshot {
-        data: rows,
-        next_cursor,
+        data: page.data,
+        next_cursor: page.next_cursor,
         as_of_sequence,
     }
 }
