@@ -14,6 +14,7 @@ mod scim_groups;
 mod scim_idps;
 mod scim_isolation;
 mod scim_users;
+mod scim_v1;
 mod shutdown;
 mod tokens;
 mod webhooks;

@@ -133,6 +133,67 @@ impl<'a> Idp<'a> {
         user_agent: &'static str,
     ) -> Idp<'a> {
         let (directory, token) = app.create_directory(organization_id, provider).await;
+        Self::for_directory(app, &directory, token, user_agent)
+    }
+
+    /// Connects to a new directory created with `scim_version` (`"1.1"` or `"2.0"`).
+    pub async fn connect_version(
+        app: &'a TestApp,
+        organization_id: &str,
+        provider: &str,
+        user_agent: &'static str,
+        scim_version: &str,
+    ) -> Idp<'a> {
+        let created = app
+            .expect(
+                Method::POST,
+                &format!("/api/v1/organizations/{organization_id}/directories"),
+                Some(json!({
+                    "name": format!("{provider} SCIM {scim_version}"),
+                    "provider": provider,
+                    "scim_version": scim_version,
+                })),
+                201,
+            )
+            .await;
+        let token = s(&created["token"]).to_owned();
+        Self::for_directory(app, &created["directory"], token, user_agent)
+    }
+
+    /// The same IdP after its admin pasted a new token.
+    pub fn with_token(self, token: &str) -> Idp<'a> {
+        Idp {
+            token: token.to_owned(),
+            ..self
+        }
+    }
+
+    /// The same directory and token, spoken to through `/scim/{segment}/…` (`v1` or `v2`).
+    pub fn speaking(&self, segment: &str) -> Idp<'a> {
+        let rest = self
+            .scim
+            .strip_prefix("/scim/")
+            .and_then(|r| r.split_once('/'))
+            .map(|(_, rest)| rest)
+            .expect("a /scim/vN/… prefix");
+        Idp {
+            app: self.app,
+            scim: format!("/scim/{segment}/{rest}"),
+            token: self.token.clone(),
+            directory_id: self.directory_id.clone(),
+            organization_id: self.organization_id.clone(),
+            user_agent: self.user_agent,
+            sent: AtomicUsize::new(0),
+            seen: 0,
+        }
+    }
+
+    fn for_directory(
+        app: &'a TestApp,
+        directory: &Value,
+        token: String,
+        user_agent: &'static str,
+    ) -> Idp<'a> {
         let base = s(&directory["scim_base_url"]);
         Idp {
             app,
@@ -142,7 +203,7 @@ impl<'a> Idp<'a> {
                 .to_owned(),
             token,
             directory_id: s(&directory["id"]).to_owned(),
-            organization_id: organization_id.to_owned(),
+            organization_id: s(&directory["organization_id"]).to_owned(),
             user_agent,
             sent: AtomicUsize::new(0),
             seen: 0,

@@ -36,16 +36,19 @@
 //!
 //! SCIM 1.1 clients (Okta's "SCIM 1.1" apps, its on-premises agent) ask for
 //! `/ServiceProviderConfigs` (plural); serve [`service_provider_config_v1`]
-//! there. 1.1 resource types and schemas use the same documents with the
-//! 1.1 core URN in `schemas` ([`resource_types_v1`], [`schemas_v1`]).
+//! there. 1.1 schemas take the 1.1 form of draft-scim-core-schema-01 §7
+//! ([`schemas_v1`], [`schema_by_id_v1`]); resource types, which 1.1 lacks, keep
+//! the 2.0 document with 1.1 URNs ([`resource_types_v1`]).
 
 use serde_json::{json, Value};
 
+use crate::filter::eval::AttrKind;
 use crate::list::ListResponse;
 use crate::schema::{
-    ResourceTypeDef, SchemaRegistry, RESOURCE_TYPE_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA,
-    V1_CORE_SCHEMA,
+    kind_str, AttributeDef, Mutability, ResourceTypeDef, Schema, SchemaRegistry,
+    RESOURCE_TYPE_SCHEMA, SERVICE_PROVIDER_CONFIG_SCHEMA, V1_CORE_SCHEMA,
 };
+use crate::v1::{urn_to_v1, urn_to_v2};
 
 /// Settings that appear in the ServiceProviderConfig.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,24 +205,126 @@ pub fn schema_by_id(base_url: &str, registry: &SchemaRegistry, id: &str) -> Opti
     registry.schema(id).map(|s| s.to_json(base(base_url)))
 }
 
-/// `/ResourceTypes` for SCIM 1.1 clients (1.1 ListResponse shape).
+/// `/ResourceTypes` for SCIM 1.1 clients (1.1 has no such endpoint; answered in the 1.1
+/// ListResponse shape with 1.1 URNs for clients that probe it anyway).
 pub fn resource_types_v1(base_url: &str, registry: &SchemaRegistry) -> Value {
     let items: Vec<Value> = registry
         .resource_types()
         .iter()
-        .map(|rt| resource_type(base_url, rt))
+        .map(|rt| {
+            let mut doc = resource_type(base_url, rt);
+            doc["schemas"] = json!([V1_CORE_SCHEMA]);
+            doc["schema"] = json!(urn_to_v1(&rt.schema));
+            if let Some(list) = doc["schemaExtensions"].as_array_mut() {
+                for ext in list {
+                    let v1 = ext["schema"].as_str().map(|u| urn_to_v1(u).to_owned());
+                    if let Some(v1) = v1 {
+                        ext["schema"] = json!(v1);
+                    }
+                }
+            }
+            doc
+        })
         .collect();
     let n = items.len();
     ListResponse::new(items, n, 1).to_json_v1()
 }
 
-/// `/Schemas` for SCIM 1.1 clients (1.1 ListResponse shape).
+/// `/Schemas` for SCIM 1.1 clients: each schema in the 1.1 form, in the 1.1 ListResponse.
 pub fn schemas_v1(base_url: &str, registry: &SchemaRegistry) -> Value {
     let items: Vec<Value> = registry
         .schemas()
         .iter()
-        .map(|s| s.to_json(base(base_url)))
+        .map(|s| schema_v1(base(base_url), registry, s))
         .collect();
     let n = items.len();
     ListResponse::new(items, n, 1).to_json_v1()
+}
+
+/// `/Schemas/{id}` for SCIM 1.1 clients: by 1.1 or 2.0 URN, by resource name (`User`) or by
+/// endpoint (`Users`, as 1.1 clients ask). The 1.1 core URN names both User and Group; alone it
+/// means User.
+pub fn schema_by_id_v1(base_url: &str, registry: &SchemaRegistry, id: &str) -> Option<Value> {
+    let by_urn = registry.schema(urn_to_v2(id, "User"));
+    let by_resource = || {
+        registry
+            .resource_types()
+            .iter()
+            .find(|rt| {
+                rt.name.eq_ignore_ascii_case(id)
+                    || rt.endpoint.trim_start_matches('/').eq_ignore_ascii_case(id)
+            })
+            .and_then(|rt| registry.schema(&rt.schema))
+    };
+    by_urn
+        .or_else(by_resource)
+        .map(|s| schema_v1(base(base_url), registry, s))
+}
+
+/// A schema in the SCIM 1.1 form (draft-scim-core-schema-01 §7): the 1.1 URN as `id` and
+/// `schema`, the `endpoint` it is served at, and per attribute `readOnly` in place of 2.0's
+/// `mutability` and `returned`.
+fn schema_v1(base_url: &str, registry: &SchemaRegistry, schema: &Schema) -> Value {
+    let urn = urn_to_v1(&schema.id);
+    let endpoint = registry
+        .resource_types()
+        .iter()
+        .find(|rt| {
+            rt.schema.eq_ignore_ascii_case(&schema.id)
+                || rt
+                    .extensions
+                    .iter()
+                    .any(|(ext, _)| ext.eq_ignore_ascii_case(&schema.id))
+        })
+        .map(|rt| rt.endpoint.clone());
+    let location = match &endpoint {
+        Some(endpoint) if urn == V1_CORE_SCHEMA => {
+            format!("{base_url}/Schemas{endpoint}")
+        }
+        _ => format!("{base_url}/Schemas/{urn}"),
+    };
+    json!({
+        "id": urn,
+        "name": schema.name,
+        "description": schema.description,
+        "schema": urn,
+        "endpoint": endpoint,
+        "attributes": schema
+            .attributes
+            .iter()
+            .map(|a| attribute_v1(a, urn))
+            .collect::<Vec<_>>(),
+        "meta": {"location": location},
+    })
+}
+
+fn attribute_v1(attribute: &AttributeDef, urn: &str) -> Value {
+    // 1.1 has no `reference` type: references are strings there.
+    let kind = match attribute.kind {
+        AttrKind::Reference => "string",
+        other => kind_str(other),
+    };
+    let mut out = json!({
+        "name": attribute.name,
+        "type": kind,
+        "multiValued": attribute.multi_valued,
+        "description": attribute.description,
+        "schema": urn,
+        "readOnly": attribute.mutability == Mutability::ReadOnly,
+        "required": attribute.required,
+        "caseExact": attribute.case_exact,
+    });
+    if !attribute.canonical_values.is_empty() {
+        out["canonicalValues"] = json!(attribute.canonical_values);
+    }
+    if !attribute.sub_attributes.is_empty() {
+        out["subAttributes"] = Value::Array(
+            attribute
+                .sub_attributes
+                .iter()
+                .map(|a| attribute_v1(a, urn))
+                .collect(),
+        );
+    }
+    out
 }

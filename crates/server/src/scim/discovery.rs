@@ -116,11 +116,13 @@ pub async fn schema(
 ) -> Result<HttpResponse, ScimApiError> {
     let registry = described_registry(&auth.rules.mappings, &state.scim.registry);
     let id = &path.1;
-    discovery::schema_by_id(&auth.base_url, &registry, id)
-        .map(render::ok)
-        .ok_or_else(|| {
-            auth.error(ScimError::not_found(format!(
-                "no schema '{id}'; GET /Schemas lists them"
-            )))
-        })
+    let found = match auth.version {
+        ScimVersion::V2 => discovery::schema_by_id(&auth.base_url, &registry, id),
+        ScimVersion::V1_1 => discovery::schema_by_id_v1(&auth.base_url, &registry, id),
+    };
+    found.map(render::ok).ok_or_else(|| {
+        auth.error(ScimError::not_found(format!(
+            "no schema '{id}'; GET /Schemas lists them"
+        )))
+    })
 }
