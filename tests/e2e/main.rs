@@ -17,5 +17,6 @@ mod scim_users;
 mod scim_v1;
 mod shutdown;
 mod tokens;
+mod topology;
 mod webhooks;
 mod workflows;

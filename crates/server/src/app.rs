@@ -206,16 +206,21 @@ pub async fn build_state(config: &mut Config, store: Store) -> Result<AppState, 
         ),
         None => std::sync::Arc::new(roster_dispatch::InProcess::default()),
     };
+    let limiter = match &config.redis_url {
+        Some(url) => crate::scim::limit::RateLimiter::shared(
+            config.scim_rate_limit,
+            url,
+            &config.redis_prefix,
+        )
+        .map_err(|e| ConfigError::new("ROSTER_REDIS_URL", format!("cannot use Redis: {e}")))?,
+        None => crate::scim::limit::RateLimiter::new(config.scim_rate_limit),
+    };
     Ok(AppState {
         webhook_secrets: roster_dispatch::SecretBox::new(&secret_bytes(&secret)),
         queue,
         dispatch: config.dispatch.clone(),
         metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
-        scim: crate::scim::ScimRuntime::new(
-            store.clone(),
-            config.scim_rate_limit,
-            config.scim_max_payload_bytes,
-        ),
+        scim: crate::scim::ScimRuntime::new(store.clone(), limiter, config.scim_max_payload_bytes),
         store,
         public_url: config.public_url.clone(),
         verifier: Verifier::new(

@@ -262,20 +262,48 @@ impl Verifier {
         if self.rejected_tokens.contains_key(&fingerprint) {
             return Err(AuthError::Invalid);
         }
-        for candidate in self.active(store, directory_id).await?.iter() {
-            if verify_secret_blocking(token.to_owned(), candidate.token_hash.clone()).await {
-                self.tokens.insert(
-                    fingerprint,
-                    CachedToken {
-                        directory_id: directory_id.to_owned(),
-                        token_id: candidate.id.clone(),
-                    },
-                );
-                return Ok(candidate.id.clone());
+        let cached = self.active_tokens.get(directory_id);
+        let mut tried = Vec::new();
+        if let Some(tokens) = &cached {
+            if let Some(id) = self.matching(token, tokens, &tried).await {
+                return Ok(self.remember(fingerprint, directory_id, id));
             }
+            tried.extend(tokens.iter().map(|t| t.id.clone()));
+        }
+        // Not among the tokens this replica knows: a token rotated through another replica is
+        // newer than this cache, and must work at once (the IdP admin just pasted it).
+        let fresh = self.reload_active(store, directory_id).await?;
+        if let Some(id) = self.matching(token, &fresh, &tried).await {
+            return Ok(self.remember(fingerprint, directory_id, id));
         }
         self.rejected_tokens.insert(fingerprint, ());
         Err(AuthError::Invalid)
+    }
+
+    /// The id of the token among `tokens` (skipping those already `tried`) that `token` is.
+    async fn matching(
+        &self,
+        token: &str,
+        tokens: &[directory_token::Model],
+        tried: &[String],
+    ) -> Option<String> {
+        for candidate in tokens.iter().filter(|t| !tried.contains(&t.id)) {
+            if verify_secret_blocking(token.to_owned(), candidate.token_hash.clone()).await {
+                return Some(candidate.id.clone());
+            }
+        }
+        None
+    }
+
+    fn remember(&self, fingerprint: [u8; 32], directory_id: &str, token_id: String) -> String {
+        self.tokens.insert(
+            fingerprint,
+            CachedToken {
+                directory_id: directory_id.to_owned(),
+                token_id: token_id.clone(),
+            },
+        );
+        token_id
     }
 
     /// The directory's tokens valid now (cached for 2 s).
@@ -287,6 +315,15 @@ impl Verifier {
         if let Some(tokens) = self.active_tokens.get(directory_id) {
             return Ok(tokens);
         }
+        self.reload_active(store, directory_id).await
+    }
+
+    /// The directory's tokens valid now, read from the database (and cached).
+    async fn reload_active(
+        &self,
+        store: &Store,
+        directory_id: &str,
+    ) -> Result<Arc<Vec<directory_token::Model>>, AuthError> {
         let tokens = Arc::new(
             store
                 .active_directory_tokens(directory_id, Utc::now())

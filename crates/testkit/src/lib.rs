@@ -8,6 +8,7 @@
 
 pub mod process;
 pub mod receiver;
+pub mod services;
 
 use reqwest::{Method, StatusCode};
 use roster_server::app::{self, Role};

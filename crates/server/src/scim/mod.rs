@@ -8,7 +8,7 @@
 pub mod activity;
 pub(crate) mod discovery;
 pub(crate) mod groups;
-mod limit;
+pub mod limit;
 mod listing;
 mod render;
 mod seats;
@@ -44,8 +44,12 @@ pub struct ScimRuntime {
 }
 
 impl ScimRuntime {
-    /// `rate_limit`: requests per second per directory (0: unlimited).
-    pub fn new(store: roster_store::Store, rate_limit: u32, max_payload: usize) -> Self {
+    /// `limiter`: the per-directory request budget ([`limit::RateLimiter`]).
+    pub fn new(
+        store: roster_store::Store,
+        limiter: limit::RateLimiter,
+        max_payload: usize,
+    ) -> Self {
         Self {
             registry: Arc::new(SchemaRegistry::new()),
             // Other replicas see settings changes within this time (as token rotation).
@@ -53,7 +57,7 @@ impl ScimRuntime {
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(2))
                 .build(),
-            limiter: limit::RateLimiter::new(rate_limit),
+            limiter,
             activity: activity::Recorder::start(store),
             max_payload,
             list_limits: ListLimits::default(),
@@ -274,7 +278,7 @@ impl FromRequest for DirectoryAuth {
                     version,
                 });
             }
-            if let Err(wait) = state.scim.limiter.check(&directory.id) {
+            if let Err(wait) = state.scim.limiter.admit(&directory.id).await {
                 return Err(ScimApiError {
                     error: ScimError::too_many_requests(format!(
                         "too many requests for this directory; retry after {} s",
