@@ -15,6 +15,7 @@ mod m20261123_000010_create_webhooks;
 mod m20261123_000011_seat_limit;
 mod m20261123_000012_read_api_indexes;
 mod m20261123_000013_directory_lock;
+mod m20261124_000014_retention_indexes;
 
 /// The Roster migrator: `Migrator::up(&db, None)` brings a database to the latest schema.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_seat_limit::Migration),
             Box::new(m20261123_000012_read_api_indexes::Migration),
             Box::new(m20261123_000013_directory_lock::Migration),
+            Box::new(m20261124_000014_retention_indexes::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod events;
 mod organizations;
 mod read_api;
 mod replay;
+mod retention;
 mod scim_groups;
 mod scim_idps;
 mod scim_isolation;

@@ -48,6 +48,18 @@ pub enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Delete events (with their finished deliveries) and activity-log rows older than
+    /// ROSTER_EVENT_RETENTION; an event a delivery still waits for is kept. Safe to run on
+    /// several replicas at once; schedule it (cron, Kubernetes CronJob).
+    Prune {
+        /// Only count what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Manage management API keys.
     ApiKey {
         #[command(subcommand)]
@@ -103,6 +115,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pending = store.pending_migrations().await?;
             store.migrate().await?;
             eprintln!("roster: {pending} migration(s) applied; the schema is up to date");
+            Ok(())
+        }
+        Command::Prune {
+            dry_run,
+            data_dir,
+            database_url,
+        } => {
+            let config = Config::load(&Overrides {
+                config_file: cli.config,
+                data_dir,
+                database_url,
+                ..Default::default()
+            })?;
+            let Some(retention) = config.event_retention else {
+                eprintln!("roster: ROSTER_EVENT_RETENTION is off; nothing to prune");
+                return Ok(());
+            };
+            let store = app::open_store(&config).await?;
+            let cutoff = chrono::Utc::now()
+                - chrono::Duration::from_std(retention)
+                    .map_err(|e| ConfigError::new("ROSTER_EVENT_RETENTION", e.to_string()))?;
+            let report = store.prune(cutoff, dry_run).await?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            println!(
+                "{verb} {} events, {} deliveries, {} attempts and {} activity rows older than {}; \
+                 {} older events kept (deliveries still owed)",
+                report.events,
+                report.deliveries,
+                report.attempts,
+                report.activity,
+                cutoff.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                report.events_kept
+            );
             Ok(())
         }
         Command::ApiKey {

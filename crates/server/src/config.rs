@@ -32,6 +32,7 @@ struct RawConfig {
     migrate_on_start: bool,
     scim_rate_limit: u32,
     scim_max_payload_bytes: usize,
+    event_retention: String,
 }
 
 impl Default for RawConfig {
@@ -55,6 +56,7 @@ impl Default for RawConfig {
             migrate_on_start: true,
             scim_rate_limit: 1000,
             scim_max_payload_bytes: 4 * 1024 * 1024,
+            event_retention: "90d".into(),
         }
     }
 }
@@ -79,6 +81,7 @@ const KNOWN_ENV: &[&str] = &[
     "MIGRATE_ON_START",
     "SCIM_RATE_LIMIT",
     "SCIM_MAX_PAYLOAD_BYTES",
+    "EVENT_RETENTION",
     "CONFIG",
     "LOG",
     // Read by the test suite, not the server.
@@ -117,6 +120,9 @@ pub struct Config {
     pub scim_rate_limit: u32,
     /// Largest SCIM request body accepted (advertised in the ServiceProviderConfig).
     pub scim_max_payload_bytes: usize,
+    /// How long `roster prune` keeps events and the activity log (`ROSTER_EVENT_RETENTION`,
+    /// default `90d`); `None` (`off`) keeps everything.
+    pub event_retention: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for Config {
@@ -320,6 +326,20 @@ impl Config {
             return Err(ConfigError::new("ROSTER_REDIS_PREFIX", "must not be empty"));
         }
 
+        let event_retention = match raw.event_retention.trim() {
+            "off" | "0" => None,
+            text => {
+                let retention = roster_dispatch::schedule::parse_duration(text)
+                    .map_err(|e| ConfigError::new("ROSTER_EVENT_RETENTION", e))?;
+                if retention < std::time::Duration::from_secs(3600) {
+                    return Err(ConfigError::new(
+                        "ROSTER_EVENT_RETENTION",
+                        "must be at least 1h (or `off` to keep everything)",
+                    ));
+                }
+                Some(retention)
+            }
+        };
         Ok(Config {
             listen,
             public_url,
@@ -335,6 +355,7 @@ impl Config {
             migrate_on_start: raw.migrate_on_start,
             scim_rate_limit: raw.scim_rate_limit,
             scim_max_payload_bytes: raw.scim_max_payload_bytes,
+            event_retention,
         })
     }
 

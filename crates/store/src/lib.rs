@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod page;
 pub mod planner;
 pub mod read;
+pub mod retention;
 pub mod webhooks;
 
 pub use directory_data::{ListPage, Member};

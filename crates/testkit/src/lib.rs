@@ -68,6 +68,7 @@ impl TestApp {
             redis_prefix: format!("roster-test-{}", uuid::Uuid::new_v4().simple()),
             scim_rate_limit: 0,
             scim_max_payload_bytes: 4 * 1024 * 1024,
+            event_retention: None,
         };
         adjust(&mut config);
         let store = app::open_store(&config).await.expect("open test database");
