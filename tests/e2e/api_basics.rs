@@ -12,6 +12,8 @@ async fn health_and_readiness_answer_without_credentials() {
         let (status, body) = app.api_with_key(Method::GET, "/readyz", None, None).await;
         assert_eq!(status, 200, "{}: {body}", engine.name());
         assert_eq!(body["database"], "ok");
+        assert_eq!(body["status"], "ready");
+        assert!(body["redis"].is_null(), "no Redis configured: {body}");
         app.shutdown().await;
     }
 }

@@ -356,8 +356,37 @@ async fn three_replicas_lose_nothing_through_a_kill_9_and_a_redis_restart() {
     replicas[1].restart().await;
     wait_for(60).await;
     redis.kill();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Readiness reports Redis but keeps serving: the database is the truth.
+    let readiness = format!("{}/readyz", replicas[0].base_url);
+    let probe = reqwest::Client::new();
+    let redis_is = |want: &'static str| {
+        let (probe, readiness) = (probe.clone(), readiness.clone());
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let response = probe.get(&readiness).send().await.expect("readyz");
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                if body["redis"] == want {
+                    assert_eq!(
+                        status, 200,
+                        "a Redis outage leaves the replica ready: {body}"
+                    );
+                    return body;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "/readyz never said redis {want}: {body}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let degraded = redis_is("unreachable").await;
+    assert_eq!(degraded["status"], "degraded", "{degraded}");
     redis.up();
+    let ready = redis_is("ok").await;
+    assert_eq!(ready["status"], "ready", "{ready}");
 
     let sent = load.await.expect("the IdP's import");
     let retried = rr.retried.load(Ordering::Relaxed);

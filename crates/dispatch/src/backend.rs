@@ -46,6 +46,10 @@ pub trait QueueBackend: Send + Sync + 'static {
     fn wait(&self, kind: Wake, timeout: Duration) -> BoxFuture<'_, ()>;
     /// Runs the backend's background work (subscriptions) until `shutdown`.
     fn run(self: Arc<Self>, shutdown: CancellationToken) -> BoxFuture<'static, ()>;
+    /// Whether the backend's server answers (`None`: there is none, in-process).
+    fn ping(&self) -> BoxFuture<'_, Option<bool>> {
+        Box::pin(async { None })
+    }
 }
 
 /// Local wake-ups, shared by both backends.
@@ -235,6 +239,19 @@ impl QueueBackend for RedisBackend {
 
     fn wait(&self, kind: Wake, timeout: Duration) -> BoxFuture<'_, ()> {
         self.signals.wait(kind, timeout)
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Option<bool>> {
+        Box::pin(async move {
+            let ping = async {
+                let mut connection = self.client.get_multiplexed_async_connection().await?;
+                redis::cmd("PING")
+                    .query_async::<String>(&mut connection)
+                    .await
+            };
+            let answered = tokio::time::timeout(Duration::from_secs(1), ping).await;
+            Some(matches!(answered, Ok(Ok(_))))
+        })
     }
 
     fn run(self: Arc<Self>, shutdown: CancellationToken) -> BoxFuture<'static, ()> {

@@ -98,6 +98,11 @@ struct Args {
     /// `ROSTER_DATABASE_MAX_CONNECTIONS` for the PostgreSQL runs (roster's default is 10).
     #[arg(long)]
     pg_pool: Option<u32>,
+    /// PostgreSQL only: after the one-replica create phases, start this many replicas in all
+    /// (ports `--port`, `--port`+1, …; one database) and repeat the spread create phases with
+    /// requests spread over them. 1: no replica phases.
+    #[arg(long, default_value_t = 1)]
+    replicas: usize,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -1007,6 +1012,90 @@ fn record(
     });
 }
 
+/// The spread create phases again with `--replicas` processes on the same database, each request
+/// to a random replica (a load balancer's view); the ratio to the one-replica figure of the same
+/// run goes into the notes.
+async fn replica_phases(
+    ctx: &Ctx,
+    report: &mut Report,
+    first: &Server,
+    client: &reqwest::Client,
+    dirs: &Arc<Vec<Directory>>,
+    work: &Path,
+) -> Result<()> {
+    let args = &ctx.args;
+    let n = args.replicas;
+    let mut others = Vec::new();
+    for k in 1..n {
+        let port = args.port + k as u16;
+        let mut env: Vec<(String, String)> = first
+            .env
+            .iter()
+            .filter(|(key, _)| key != "ROSTER_LISTEN")
+            .cloned()
+            .collect();
+        env.push(("ROSTER_LISTEN".into(), format!("127.0.0.1:{port}")));
+        let mut server = Server::new(args, env, work);
+        server.port = port;
+        server.log = work.join(format!("roster-{k}.log"));
+        server.start().await?;
+        others.push(server);
+    }
+    let spread: Vec<Directory> = dirs
+        .iter()
+        .flat_map(|d| {
+            (0..n).map(move |k| Directory {
+                base: d.base.replace(
+                    &format!(":{}/", args.port),
+                    &format!(":{}/", args.port + k as u16),
+                ),
+                ..d.clone()
+            })
+        })
+        .collect();
+    let spread = Arc::new(spread);
+    prime(client, &spread).await?;
+    let scenario = format!("POST /Users, {} directories", dirs.len());
+    for &c in &args.create_concurrency {
+        log(format!("postgres: {scenario}, {n} replicas, {c} in flight"));
+        let res = create_phase(
+            ctx,
+            first,
+            client,
+            &spread,
+            true,
+            c,
+            &format!("replicas{c}"),
+        )
+        .await;
+        let single = report
+            .rows
+            .iter()
+            .find(|r| r.engine == Engine::Postgres && r.scenario == scenario && r.conc == c)
+            .map(|r| r.m.rps);
+        if let Some(single) = single.filter(|s| *s > 0.0) {
+            report.notes.push(format!(
+                "{scenario} at {c} in flight: {n} replicas {:.0} req/s vs 1 replica {single:.0} \
+                 req/s ({:.0} %), same database, same run",
+                res.0.rps,
+                100.0 * res.0.rps / single
+            ));
+        }
+        record(
+            report,
+            Engine::Postgres,
+            &format!("{scenario}, {n} replicas"),
+            c,
+            res,
+            None,
+        );
+    }
+    for mut server in others {
+        server.stop();
+    }
+    Ok(())
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -1123,6 +1212,9 @@ async fn run_engine_inner(
             res,
             pgb(&format!("create {} dirs", dirs.len()), c),
         );
+    }
+    if engine == Engine::Postgres && args.replicas > 1 {
+        replica_phases(ctx, report, &server, &client, &dirs, work).await?;
     }
     if args.skip_lookups {
         return Ok(());
