@@ -16,6 +16,7 @@ mod m20261123_000011_seat_limit;
 mod m20261123_000012_read_api_indexes;
 mod m20261123_000013_directory_lock;
 mod m20261124_000014_retention_indexes;
+mod m20261124_000015_admin_portal;
 
 /// The Roster migrator: `Migrator::up(&db, None)` brings a database to the latest schema.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_read_api_indexes::Migration),
             Box::new(m20261123_000013_directory_lock::Migration),
             Box::new(m20261124_000014_retention_indexes::Migration),
+            Box::new(m20261124_000015_admin_portal::Migration),
         ]
     }
 }

@@ -109,6 +109,7 @@ pub fn start(
         let app = if role.serves_api() {
             app.configure(crate::api::configure)
                 .configure(crate::scim::configure)
+                .configure(crate::portal::routes)
         } else {
             app
         };
@@ -221,6 +222,13 @@ pub async fn build_state(config: &mut Config, store: Store) -> Result<AppState, 
         dispatch: config.dispatch.clone(),
         metrics: std::sync::Arc::new(crate::metrics::Metrics::new()),
         scim: crate::scim::ScimRuntime::new(store.clone(), limiter, config.scim_max_payload_bytes),
+        portal: crate::portal::PortalRuntime::new(
+            &secret_bytes(&secret),
+            config.portal.branding.clone(),
+            config.portal.link_ttl,
+            config.portal.session_ttl,
+            config.public_url.starts_with("https://"),
+        ),
         store,
         public_url: config.public_url.clone(),
         verifier: Verifier::new(

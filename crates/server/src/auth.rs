@@ -60,7 +60,7 @@ pub async fn hash_secret_blocking(secret: String) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
 
-async fn verify_secret_blocking(secret: String, phc: String) -> bool {
+pub(crate) async fn verify_secret_blocking(secret: String, phc: String) -> bool {
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || span.in_scope(|| verify_secret(&secret, &phc)))
         .await

@@ -33,6 +33,11 @@ struct RawConfig {
     scim_rate_limit: u32,
     scim_max_payload_bytes: usize,
     event_retention: String,
+    portal_link_ttl: String,
+    portal_session_ttl: String,
+    portal_brand_name: String,
+    portal_logo_url: Option<String>,
+    portal_accent_color: String,
 }
 
 impl Default for RawConfig {
@@ -57,6 +62,11 @@ impl Default for RawConfig {
             scim_rate_limit: 1000,
             scim_max_payload_bytes: 4 * 1024 * 1024,
             event_retention: "90d".into(),
+            portal_link_ttl: "15m".into(),
+            portal_session_ttl: "8h".into(),
+            portal_brand_name: "Roster".into(),
+            portal_logo_url: None,
+            portal_accent_color: "#2446c7".into(),
         }
     }
 }
@@ -82,6 +92,11 @@ const KNOWN_ENV: &[&str] = &[
     "SCIM_RATE_LIMIT",
     "SCIM_MAX_PAYLOAD_BYTES",
     "EVENT_RETENTION",
+    "PORTAL_LINK_TTL",
+    "PORTAL_SESSION_TTL",
+    "PORTAL_BRAND_NAME",
+    "PORTAL_LOGO_URL",
+    "PORTAL_ACCENT_COLOR",
     "CONFIG",
     "LOG",
     // Read by the test suite, not the server.
@@ -123,6 +138,91 @@ pub struct Config {
     /// How long `roster prune` keeps events and the activity log (`ROSTER_EVENT_RETENTION`,
     /// default `90d`); `None` (`off`) keeps everything.
     pub event_retention: Option<std::time::Duration>,
+    /// The admin portal (`ROSTER_PORTAL_*`).
+    pub portal: PortalConfig,
+}
+
+/// Admin-portal settings: how long links and sessions last, and the vendor's branding.
+#[derive(Clone, Debug)]
+pub struct PortalConfig {
+    pub link_ttl: std::time::Duration,
+    pub session_ttl: std::time::Duration,
+    pub branding: crate::portal::Branding,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            link_ttl: std::time::Duration::from_secs(15 * 60),
+            session_ttl: std::time::Duration::from_secs(8 * 3600),
+            branding: crate::portal::Branding::default(),
+        }
+    }
+}
+
+fn portal_config(raw: &RawConfig) -> Result<PortalConfig, ConfigError> {
+    use roster_dispatch::schedule::parse_duration;
+    let between = |name: &str, text: &str, min: u64, max: u64| {
+        let d = parse_duration(text).map_err(|e| ConfigError::new(name, e))?;
+        if d.as_secs() < min || d.as_secs() > max {
+            return Err(ConfigError::new(
+                name,
+                format!("must be between {min} s and {max} s"),
+            ));
+        }
+        Ok(d)
+    };
+    let link_ttl = between(
+        "ROSTER_PORTAL_LINK_TTL",
+        &raw.portal_link_ttl,
+        60,
+        7 * 86_400,
+    )?;
+    let session_ttl = between(
+        "ROSTER_PORTAL_SESSION_TTL",
+        &raw.portal_session_ttl,
+        300,
+        7 * 86_400,
+    )?;
+    let name = raw.portal_brand_name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ConfigError::new(
+            "ROSTER_PORTAL_BRAND_NAME",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let color = raw.portal_accent_color.trim();
+    let hex = color.strip_prefix('#').unwrap_or("");
+    if !(hex.len() == 3 || hex.len() == 6) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ConfigError::new(
+            "ROSTER_PORTAL_ACCENT_COLOR",
+            format!("'{color}' is not a colour like #2446c7"),
+        ));
+    }
+    let logo_url = match raw.portal_logo_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(u) => {
+            let parsed = url::Url::parse(u).map_err(|e| {
+                ConfigError::new("ROSTER_PORTAL_LOGO_URL", format!("'{u}' is not a URL: {e}"))
+            })?;
+            if !matches!(parsed.scheme(), "https" | "http") {
+                return Err(ConfigError::new(
+                    "ROSTER_PORTAL_LOGO_URL",
+                    "must be an http(s) URL",
+                ));
+            }
+            Some(parsed.to_string())
+        }
+    };
+    Ok(PortalConfig {
+        link_ttl,
+        session_ttl,
+        branding: crate::portal::Branding {
+            name: name.to_owned(),
+            logo_url,
+            accent_color: color.to_owned(),
+        },
+    })
 }
 
 impl fmt::Debug for Config {
@@ -225,6 +325,7 @@ impl Config {
     }
 
     fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+        let portal = portal_config(&raw)?;
         let listen: SocketAddr = raw.listen.parse().map_err(|_| {
             ConfigError::new(
                 "ROSTER_LISTEN",
@@ -356,6 +457,7 @@ impl Config {
             scim_rate_limit: raw.scim_rate_limit,
             scim_max_payload_bytes: raw.scim_max_payload_bytes,
             event_retention,
+            portal,
         })
     }
 

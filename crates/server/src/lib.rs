@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod normalized;
+pub mod portal;
 pub mod scim;
 pub mod state;
 pub mod telemetry;

@@ -15,4 +15,6 @@ pub struct AppState {
     pub dispatch: roster_dispatch::DispatchConfig,
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     pub scim: crate::scim::ScimRuntime,
+    /// Admin-portal sessions and branding.
+    pub portal: crate::portal::PortalRuntime,
 }

@@ -17,6 +17,7 @@ mod filter_sql;
 pub mod organizations;
 pub mod page;
 pub mod planner;
+pub mod portal;
 pub mod read;
 pub mod retention;
 pub mod webhooks;

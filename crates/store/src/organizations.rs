@@ -14,6 +14,7 @@ use sea_orm::{
 pub struct OrganizationChange {
     pub name: Option<String>,
     pub external_id: Option<Option<String>>,
+    pub directory_sync_enabled: Option<bool>,
 }
 
 impl Store {
@@ -27,6 +28,7 @@ impl Store {
             id: Set(OrganizationId::generate().into_string()),
             name: Set(name.to_owned()),
             external_id: Set(external_id.map(str::to_owned)),
+            directory_sync_enabled: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -81,6 +83,9 @@ impl Store {
         }
         if let Some(external_id) = change.external_id {
             model.external_id = Set(external_id);
+        }
+        if let Some(enabled) = change.directory_sync_enabled {
+            model.directory_sync_enabled = Set(enabled);
         }
         model.updated_at = Set(Utc::now());
         model

@@ -71,6 +71,7 @@ async fn exercise(db: &DatabaseConnection) {
         id: Set("org_01".into()),
         name: Set("Acme".into()),
         external_id: Set(Some("acme-ext".into())),
+        directory_sync_enabled: Set(false),
         created_at: Set(at(1, 123_456)),
         updated_at: Set(at(2, 0)),
     }
@@ -89,6 +90,7 @@ async fn exercise(db: &DatabaseConnection) {
             id: Set(id.into()),
             name: Set("Other".into()),
             external_id: Set(ext),
+            directory_sync_enabled: Set(true),
             created_at: Set(at(3, 0)),
             updated_at: Set(at(3, 0)),
         }
@@ -100,6 +102,7 @@ async fn exercise(db: &DatabaseConnection) {
         id: Set("org_04".into()),
         name: Set("Dup".into()),
         external_id: Set(Some("acme-ext".into())),
+        directory_sync_enabled: Set(true),
         created_at: Set(at(3, 0)),
         updated_at: Set(at(3, 0)),
     }

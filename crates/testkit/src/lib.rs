@@ -69,6 +69,7 @@ impl TestApp {
             scim_rate_limit: 0,
             scim_max_payload_bytes: 4 * 1024 * 1024,
             event_retention: None,
+            portal: Default::default(),
         };
         adjust(&mut config);
         let store = app::open_store(&config).await.expect("open test database");

@@ -91,6 +91,21 @@ pub async fn create(
     path: web::Path<String>,
     JsonBody(body): JsonBody<DirectoryIn>,
 ) -> Result<HttpResponse, ApiError> {
+    let (directory, token) = create_directory(&state, &path, body).await?;
+    Ok(HttpResponse::Created().json(DirectoryCreatedOut {
+        directory: directory_out(directory, &state.public_url)?,
+        token,
+    }))
+}
+
+/// Creates a directory of `organization_id` with its first token (shown once: returned here).
+/// The API and the admin portal both create directories through this.
+pub(crate) async fn create_directory(
+    state: &AppState,
+    organization_id: &str,
+    body: DirectoryIn,
+) -> Result<(directory::Model, String), ApiError> {
+    let path = organization_id;
     let mut errors = ValidationErrors::default();
     errors.check_text("name", &body.name, 200);
     let provider = Provider::parse(&body.provider);
@@ -114,7 +129,7 @@ pub async fn create(
     let (Some(provider), Some(scim_version)) = (provider, scim_version) else {
         return Err(ApiError::bad_request("invalid directory"));
     };
-    if state.store.find_organization(&path).await?.is_none() {
+    if state.store.find_organization(path).await?.is_none() {
         return Err(ApiError::NotFound("organization"));
     }
     let token = generate_scim_token().await?;
@@ -122,7 +137,7 @@ pub async fn create(
         .store
         .create_directory(
             NewDirectory {
-                organization_id: &path,
+                organization_id: path,
                 name: body.name.trim(),
                 provider,
                 scim_version,
@@ -137,10 +152,7 @@ pub async fn create(
         .await
         .map_err(|e| not_found_as(e, "organization"))?;
     tracing::info!(organization_id = %directory.organization_id, directory_id = %directory.id, "directory created");
-    Ok(HttpResponse::Created().json(DirectoryCreatedOut {
-        directory: directory_out(directory, &state.public_url)?,
-        token: token.token,
-    }))
+    Ok((directory, token.token))
 }
 
 /// List an organization's directories.
@@ -199,6 +211,19 @@ pub async fn update(
     path: web::Path<String>,
     JsonBody(body): JsonBody<DirectoryPatch>,
 ) -> Result<HttpResponse, ApiError> {
+    let updated = update_directory(&state, &path, body).await?;
+    Ok(HttpResponse::Ok().json(directory_out(updated, &state.public_url)?))
+}
+
+/// Applies a directory PATCH (name, enabled, settings) under the directory's write lock, with
+/// its `directory.updated` event and the recompute of users the settings change. The API and
+/// the admin portal both change directories through this.
+pub(crate) async fn update_directory(
+    state: &AppState,
+    directory_id: &str,
+    body: DirectoryPatch,
+) -> Result<directory::Model, ApiError> {
+    let path = directory_id;
     let mut body = body;
     let mut errors = ValidationErrors::default();
     if let Some(name) = &body.name {
@@ -210,7 +235,7 @@ pub async fn update(
     // SCIM write interleaves with the recompute below.
     let mut write = state
         .store
-        .begin_directory_write(&path)
+        .begin_directory_write(path)
         .await
         .map_err(|e| not_found_as(e, "directory"))?;
     let current = write.directory().await?;
@@ -249,8 +274,8 @@ pub async fn update(
     }
     write.commit().await?;
     // SCIM requests on this replica use the new settings at once.
-    state.scim.evict(&path);
-    Ok(HttpResponse::Ok().json(directory_out(updated, &state.public_url)?))
+    state.scim.evict(path);
+    Ok(updated)
 }
 
 /// Delete a directory with its users, groups and tokens. Emits `directory.deleted`.
@@ -287,6 +312,34 @@ pub async fn rotate_token(
     OptionalJsonBody(body): OptionalJsonBody<TokenRotateIn>,
 ) -> Result<HttpResponse, ApiError> {
     let grace_seconds = body.and_then(|b| b.grace_seconds).unwrap_or(0);
+    let rotated = rotate_directory_token(&state, &path, grace_seconds).await?;
+    Ok(HttpResponse::Ok().json(TokenRotatedOut {
+        object: "directory_token",
+        id: rotated.created.id,
+        directory_id: rotated.created.directory_id,
+        token: rotated.token,
+        token_suffix: rotated.created.suffix,
+        previous_token_expires_at: rotated.previous_expiry,
+        created_at: rotated.created.created_at,
+    }))
+}
+
+/// A new token and what became of the old one.
+pub(crate) struct RotatedToken {
+    pub created: roster_store::entity::directory_token::Model,
+    /// Shown once.
+    pub token: String,
+    pub previous_expiry: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Issues a new SCIM token; the old one stops now or after `grace_seconds`. Users, groups and
+/// events are kept. The API and the admin portal both rotate through this.
+pub(crate) async fn rotate_directory_token(
+    state: &AppState,
+    directory_id: &str,
+    grace_seconds: i64,
+) -> Result<RotatedToken, ApiError> {
+    let path = directory_id;
     if !(0..=MAX_GRACE_SECONDS).contains(&grace_seconds) {
         return Err(ApiError::validation(
             "grace_seconds",
@@ -299,7 +352,7 @@ pub async fn rotate_token(
     let created = state
         .store
         .rotate_directory_token(
-            &path,
+            path,
             NewToken {
                 id: token.id.as_str(),
                 hash: &token.hash,
@@ -322,16 +375,12 @@ pub async fn rotate_token(
         )
         .await
         .map_err(|e| not_found_as(e, "directory"))?;
-    state.verifier.evict_directory(&path);
-    state.scim.evict(&path);
+    state.verifier.evict_directory(path);
+    state.scim.evict(path);
     tracing::info!(directory_id = %path, grace_seconds, "directory token rotated");
-    Ok(HttpResponse::Ok().json(TokenRotatedOut {
-        object: "directory_token",
-        id: created.id,
-        directory_id: created.directory_id,
+    Ok(RotatedToken {
+        created,
         token: token.token,
-        token_suffix: created.suffix,
-        previous_token_expires_at: previous_expiry,
-        created_at: created.created_at,
-    }))
+        previous_expiry,
+    })
 }

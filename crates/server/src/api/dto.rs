@@ -21,6 +21,9 @@ pub struct OrganizationOut {
     pub name: String,
     /// The vendor's own id for this tenant.
     pub external_id: Option<String>,
+    /// When false, the admin portal tells the tenant's IT admin that directory sync is not
+    /// available and offers no setup.
+    pub directory_sync_enabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -32,6 +35,7 @@ impl From<organization::Model> for OrganizationOut {
             id: m.id,
             name: m.name,
             external_id: m.external_id,
+            directory_sync_enabled: m.directory_sync_enabled,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -56,6 +60,8 @@ pub struct OrganizationPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 256, pattern = r"\S")]
     pub external_id: Option<Option<String>>,
+    /// Turns directory sync on or off for this organization in the admin portal.
+    pub directory_sync_enabled: Option<bool>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

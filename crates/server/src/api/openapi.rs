@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         super::organizations::get,
         super::organizations::update,
         super::organizations::delete,
+        super::organizations::create_portal_link,
         super::directories::create,
         super::directories::list,
         super::directories::get,

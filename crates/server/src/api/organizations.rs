@@ -1,7 +1,7 @@
 //! `/organizations`: the vendor's tenants.
 
 use super::dto::{ListOut, OrganizationIn, OrganizationOut, OrganizationPatch};
-use super::{method_not_allowed, ApiKey, JsonBody, ListParams};
+use super::{method_not_allowed, ApiKey, JsonBody, ListParams, OptionalJsonBody};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -22,6 +22,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get))
             .route(web::patch().to(update))
             .route(web::delete().to(delete)),
+    )
+    .service(
+        web::resource("/organizations/{organization_id}/portal_links")
+            .default_service(method_not_allowed("POST"))
+            .route(web::post().to(create_portal_link)),
     );
 }
 
@@ -130,6 +135,7 @@ pub async fn update(
     let change = OrganizationChange {
         name: body.name.map(|n| n.trim().to_owned()),
         external_id: body.external_id,
+        directory_sync_enabled: body.directory_sync_enabled,
     };
     let org = state
         .store
@@ -167,4 +173,69 @@ pub fn not_found_as(err: roster_store::StoreError, what: &'static str) -> ApiErr
         roster_store::StoreError::NotFound => ApiError::NotFound(what),
         other => other.into(),
     }
+}
+
+/// `POST /organizations/{id}/portal_links` body (optional).
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PortalLinkIn {
+    /// How long the link may be opened (1–10080 minutes); default `ROSTER_PORTAL_LINK_TTL`.
+    #[schema(minimum = 1, maximum = 10080)]
+    pub expires_in_minutes: Option<i64>,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PortalLinkOut {
+    pub object: &'static str,
+    /// Send it to the organization's IT admin: it opens the admin portal once.
+    pub url: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Create a single-use admin-portal link for the organization's IT admin. Opening it starts a
+/// portal session scoped to this organization.
+#[utoipa::path(post, operation_id = "create_portal_link", path = "/api/v1/organizations/{organization_id}/portal_links", tag = "organizations",
+    request_body(content = Option<PortalLinkIn>, description = "optional"),
+    responses((status = 201, body = PortalLinkOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("api_key" = [])))]
+pub async fn create_portal_link(
+    _key: ApiKey,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody<PortalLinkIn>,
+) -> Result<HttpResponse, ApiError> {
+    let minutes = body.and_then(|b| b.expires_in_minutes);
+    let ttl = match minutes {
+        None => chrono::Duration::from_std(state.portal.link_ttl)
+            .unwrap_or(chrono::Duration::minutes(15)),
+        Some(m) if (1..=10080).contains(&m) => chrono::Duration::minutes(m),
+        Some(m) => {
+            return Err(ApiError::validation(
+                "expires_in_minutes",
+                format!("{m} is out of range: use 1 to 10080 (a week)"),
+            ))
+        }
+    };
+    if state.store.find_organization(&path).await?.is_none() {
+        return Err(ApiError::NotFound("organization"));
+    }
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let secret = crate::auth::random_secret(32);
+    let hash = crate::auth::hash_secret_blocking(secret.clone()).await?;
+    let expires_at = chrono::Utc::now() + ttl;
+    state
+        .store
+        .create_portal_link(&format!("plink_{id}"), &path, &hash, expires_at)
+        .await
+        .map_err(|e| not_found_as(e, "organization"))?;
+    tracing::info!(organization_id = %path.as_str(), "portal link created");
+    Ok(HttpResponse::Created().json(PortalLinkOut {
+        object: "portal_link",
+        url: format!(
+            "{}/portal/start?link={}{id}_{secret}",
+            state.public_url,
+            crate::portal::LINK_PREFIX
+        ),
+        expires_at,
+    }))
 }

@@ -12,6 +12,8 @@ pub struct Model {
     /// The vendor's own id for the organization; unique when set.
     #[sea_orm(column_type = "Text", nullable, unique)]
     pub external_id: Option<String>,
+    /// The vendor's switch: when off, the admin portal offers no setup.
+    pub directory_sync_enabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
