@@ -8,6 +8,7 @@ mod dispatch_faults;
 mod event_shapes;
 mod events;
 mod organizations;
+mod portal;
 mod read_api;
 mod replay;
 mod retention;

@@ -160,6 +160,25 @@ impl<'a> Idp<'a> {
         Self::for_directory(app, &created["directory"], token, user_agent)
     }
 
+    /// An IdP given a directory's id and token by hand (as from the admin portal's page).
+    pub async fn connect_existing(
+        app: &'a TestApp,
+        directory_id: &str,
+        organization_id: &str,
+        token: &str,
+    ) -> Idp<'a> {
+        Idp {
+            app,
+            scim: format!("/scim/v2/{directory_id}"),
+            token: token.to_owned(),
+            directory_id: directory_id.to_owned(),
+            organization_id: organization_id.to_owned(),
+            user_agent: OKTA_UA,
+            sent: AtomicUsize::new(0),
+            seen: 0,
+        }
+    }
+
     /// The same IdP after its admin pasted a new token.
     pub fn with_token(self, token: &str) -> Idp<'a> {
         Idp {
