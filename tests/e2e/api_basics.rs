@@ -153,3 +153,46 @@ async fn the_openapi_document_is_openapi_3_and_lists_every_route() {
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
     app.shutdown().await;
 }
+
+/// Requests are counted by route pattern (never by id), method and status, with latencies.
+#[tokio::test]
+async fn http_requests_are_counted_by_route_pattern_and_status() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let org = app.create_organization("Counted").await;
+        let id = org["id"].as_str().expect("id");
+        app.expect(
+            Method::GET,
+            &format!("/api/v1/organizations/{id}"),
+            None,
+            200,
+        )
+        .await;
+        app.expect(
+            Method::GET,
+            "/api/v1/organizations/org_00000000000000000000000000000000",
+            None,
+            404,
+        )
+        .await;
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        for line in [
+            r#"roster_http_requests_total{route="/api/v1/organizations",method="POST",status="201"} 1"#,
+            r#"roster_http_requests_total{route="/api/v1/organizations/{organization_id}",method="GET",status="200"} 1"#,
+            r#"roster_http_requests_total{route="/api/v1/organizations/{organization_id}",method="GET",status="404"} 1"#,
+            r#"roster_http_request_duration_seconds_count{route="/api/v1/organizations/{organization_id}"} 2"#,
+        ] {
+            assert!(metrics.contains(line), "{line} missing in:\n{metrics}");
+        }
+        assert!(!metrics.contains(id), "no ids in metric labels");
+        app.shutdown().await;
+    }
+}

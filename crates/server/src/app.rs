@@ -91,9 +91,27 @@ pub fn start(
             .app_data(path_config())
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();
+                let started = std::time::Instant::now();
+                let method = req.method().to_string();
+                let metrics = req
+                    .app_data::<web::Data<AppState>>()
+                    .map(|s| std::sync::Arc::clone(&s.metrics));
                 let fut = srv.call(req);
                 async move {
                     let mut res = fut.await?;
+                    if let Some(metrics) = metrics {
+                        // The matched pattern, not the path: ids would make a series per tenant.
+                        let route = res
+                            .request()
+                            .match_pattern()
+                            .unwrap_or_else(|| "unmatched".to_owned());
+                        metrics.observe(
+                            &route,
+                            &method,
+                            res.status().as_u16(),
+                            started.elapsed().as_secs_f64(),
+                        );
+                    }
                     if let Some(id) = request_id {
                         if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
                             res.headers_mut()

@@ -5,9 +5,27 @@
 
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
+
+/// An HTTP request: the route pattern (`/scim/v2/{directory_id}/Users`, never the ids, so the
+/// number of series stays small), the method and the status.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics", web::get().to(serve));
@@ -19,6 +37,8 @@ pub struct Metrics {
     pub dispatch: roster_dispatch::DispatchMetrics,
     queue_depth: Gauge,
     oldest_undelivered: Gauge<f64, AtomicU64>,
+    pub requests: Family<RequestLabels, Counter>,
+    pub request_duration: Family<RouteLabels, Histogram>,
 }
 
 impl Default for Metrics {
@@ -44,12 +64,46 @@ impl Metrics {
             "Age of the oldest event still owed to an enabled endpoint (0 when none)",
             oldest_undelivered.clone(),
         );
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "roster_http_requests",
+            "HTTP requests by route pattern, method and status",
+            requests.clone(),
+        );
+        let request_duration = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        registry.register(
+            "roster_http_request_duration_seconds",
+            "HTTP request latency by route pattern",
+            request_duration.clone(),
+        );
         Metrics {
             registry,
             dispatch,
             queue_depth,
             oldest_undelivered,
+            requests,
+            request_duration,
         }
+    }
+}
+
+impl Metrics {
+    /// Counts one answered request.
+    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                method: method.to_owned(),
+                status,
+            })
+            .inc();
+        self.request_duration
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .observe(seconds);
     }
 }
 
