@@ -437,3 +437,63 @@ async fn the_vendors_switch_turns_setup_off_and_the_portal_says_so() {
         app.shutdown().await;
     }
 }
+
+/// Okta's SCIM 1.1 app set up through the portal: the 1.1 endpoint, and "Reset token" keeping
+/// every user and group while the old token gets a 1.1 401.
+#[tokio::test]
+async fn a_scim_11_directory_from_the_portal_keeps_its_data_through_a_token_reset() {
+    for engine in engines() {
+        let app = TestApp::spawn(&engine).await;
+        let org = app.create_organization("Globex").await;
+        let org_id = s(&org["id"]).to_owned();
+        let mut admin = Visitor::new(&app);
+        admin.open(&portal_link(&app, &org_id).await).await;
+        let (directory, url, token) = configure(&mut admin, "okta-scim11").await;
+        assert!(url.contains("/scim/v1/directory_"), "{url}");
+        let okta = Idp::connect_existing(&app, &directory, &org_id, &token)
+            .await
+            .speaking("v1");
+        let (_, created) = okta
+            .expect(
+                Method::POST,
+                "/Users",
+                Some(json!({"schemas": ["urn:scim:schemas:core:1.0"],
+                            "userName": "ivo@globex.example", "active": true})),
+                201,
+            )
+            .await;
+        let ivo = s(&created["id"]).to_owned();
+        okta.expect(
+            Method::POST,
+            "/Groups",
+            Some(
+                json!({"schemas": ["urn:scim:schemas:core:1.0"], "displayName": "Warehouse",
+                        "members": [{"value": ivo}]}),
+            ),
+            201,
+        )
+        .await;
+        let token_path = format!("/portal/directories/{directory}/token");
+        let page = admin.get(&token_path).await;
+        assert!(
+            page.has("API Token"),
+            "the 1.1 template's field name: {}",
+            page.body
+        );
+        let reset = admin
+            .post(&token_path, &[("csrf", &page.csrf()), ("confirm", "yes")])
+            .await;
+        assert_eq!(reset.status, 200, "{}", reset.body);
+        let new_token = value_after(&reset.body, "id=\"scim-token\" readonly value=\"");
+        let (status, _, body) = okta.send(Method::GET, "/Users", None).await;
+        assert_eq!(status, 401);
+        assert_eq!(body["Errors"][0]["code"], "401", "a 1.1 error body: {body}");
+        let okta = okta.with_token(&new_token);
+        let users = okta.get("/Users").await;
+        assert_eq!(users["totalResults"], 1, "{users}");
+        let groups = okta.get("/Groups").await;
+        assert_eq!(groups["totalResults"], 1, "{groups}");
+        assert_eq!(groups["Resources"][0]["members"][0]["value"], ivo.as_str());
+        app.shutdown().await;
+    }
+}
