@@ -578,9 +578,10 @@ async fn until_status(
     }
 }
 
-/// Two replicas: a token rotated or a directory deleted through one is refused by the other
-/// within its 2 s caches (asserted under 3 s: the bound plus polling and a busy machine), the new
-/// token works everywhere at once, and the SCIM rate limit is one budget across replicas.
+/// Two `--role api` replicas and one `--role worker`: a token rotated or a directory deleted
+/// through one replica is refused by the other within its 2 s caches (asserted under 3 s: the
+/// bound plus polling and a busy machine), the new token works everywhere at once, the SCIM rate
+/// limit is one budget across replicas, and webhooks go out from the worker alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_share_token_rotation_directory_deletion_and_the_rate_limit() {
     let postgres = PrivatePostgres::start();
@@ -589,9 +590,29 @@ async fn replicas_share_token_rotation_directory_deletion_and_the_rate_limit() {
     let mut env = replica_env(&postgres, &redis);
     env.push(("ROSTER_SCIM_RATE_LIMIT".into(), "20".into()));
     let key = ServerProcess::create_api_key(&env);
-    let replicas = start_replicas(&env, 2, &logs).await;
+    let mut replicas = Vec::new();
+    for i in 0..2 {
+        let mut env = env.clone();
+        if i > 0 {
+            env.push(("ROSTER_MIGRATE_ON_START".into(), "false".into()));
+        }
+        replicas
+            .push(ServerProcess::start_role("api", env, logs.join(format!("api-{i}.log"))).await);
+    }
     let (a, b) = (replicas[0].base_url.clone(), replicas[1].base_url.clone());
     let client = reqwest::Client::new();
+
+    // API replicas do not deliver webhooks: an event waits until a worker runs.
+    let receiver = Receiver::start().await;
+    let (_, _, endpoint) = call(
+        &client,
+        Method::POST,
+        &format!("{a}/api/v1/webhook_endpoints"),
+        &key,
+        Some(json!({"url": receiver.url()})),
+    )
+    .await;
+    receiver.set_secrets(&[endpoint["secret"].as_str().expect("secret")]);
 
     let (_, _, org) = call(
         &client,
@@ -633,6 +654,21 @@ async fn replicas_share_token_rotation_directory_deletion_and_the_rate_limit() {
         .await;
         assert_eq!(status, 200);
     }
+    // That activated the directory (an event): without a worker, nobody delivers it.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(receiver.requests(), 0, "an api replica delivered a webhook");
+    let mut worker_env = env.clone();
+    worker_env.push(("ROSTER_MIGRATE_ON_START".into(), "false".into()));
+    let worker = ServerProcess::start_role("worker", worker_env, logs.join("worker.log")).await;
+    let (status, _, _) = call(
+        &client,
+        Method::GET,
+        &format!("{}/api/v1/organizations", worker.base_url),
+        &key,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "a worker serves no API");
     let (status, _, body) = call(
         &client,
         Method::POST,
@@ -717,6 +753,16 @@ async fn replicas_share_token_rotation_directory_deletion_and_the_rate_limit() {
         started.elapsed()
     );
     assert_eq!(admitted + refused, 120);
+    // The worker delivered what the API replicas committed (directory events included).
+    assert!(
+        receiver
+            .wait_until(Duration::from_secs(30), |a| a.len() >= 4)
+            .await,
+        "the worker delivers: {} accepted",
+        receiver.accepted().len()
+    );
+    assert_eq!(receiver.bad_signatures(), 0);
+    drop(worker);
     drop(replicas);
     let _ = std::fs::remove_dir_all(&logs);
 }

@@ -34,6 +34,8 @@ pub struct ServerProcess {
     pub base_url: String,
     pub listen: String,
     env: Vec<(String, String)>,
+    /// `--role all|api|worker`.
+    role: String,
     child: Option<Child>,
     log: PathBuf,
 }
@@ -59,6 +61,11 @@ impl ServerProcess {
     /// Starts `roster serve` on a free loopback port with `env` (ROSTER_* settings); waits until
     /// it answers `/readyz`. Output goes to `log`.
     pub async fn start(env: Vec<(String, String)>, log: PathBuf) -> ServerProcess {
+        Self::start_role("all", env, log).await
+    }
+
+    /// Like [`ServerProcess::start`], with `--role` (`all`, `api` or `worker`).
+    pub async fn start_role(role: &str, env: Vec<(String, String)>, log: PathBuf) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("free port")
             .local_addr()
@@ -69,6 +76,7 @@ impl ServerProcess {
             base_url: format!("http://{listen}"),
             listen,
             env,
+            role: role.to_owned(),
             child: None,
             log,
         };
@@ -84,7 +92,7 @@ impl ServerProcess {
             .open(&self.log)
             .expect("open server log");
         let child = Command::new(roster_binary())
-            .args(["serve", "--listen", &self.listen])
+            .args(["serve", "--listen", &self.listen, "--role", &self.role])
             .env_clear()
             .envs(base_env())
             .envs(self.env.iter().cloned())
