@@ -3,7 +3,9 @@
 //! and unexpired, so two browsers racing on one link get one session between them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::ConnectionTrait;
+
+use crate::webhooks::stmt;
 
 use crate::{Result, Store};
 
@@ -15,14 +17,6 @@ pub struct PortalLink {
     pub secret_hash: String,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
-}
-
-fn stmt(backend: DbBackend, text: &str, values: Vec<Value>) -> Statement {
-    let text = match backend {
-        DbBackend::Postgres => text.to_owned(),
-        _ => text.replace('$', "?"),
-    };
-    Statement::from_sql_and_values(backend, text, values)
 }
 
 impl Store {

@@ -7,7 +7,9 @@
 //! long and several replicas may run it at once (a row deleted twice is deleted once).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, TransactionTrait, Value};
+
+use crate::webhooks::stmt;
 
 use crate::{Result, Store};
 
@@ -23,17 +25,6 @@ pub struct PruneReport {
     pub activity: u64,
     /// Older than the cutoff but kept: a delivery of them is still owed.
     pub events_kept: u64,
-}
-
-fn sql(backend: DbBackend, text: &str) -> String {
-    match backend {
-        DbBackend::Postgres => text.to_owned(),
-        _ => text.replace('$', "?"),
-    }
-}
-
-fn stmt(backend: DbBackend, text: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(backend, sql(backend, text), values)
 }
 
 /// `$first, $first+1, …` for `n` values.

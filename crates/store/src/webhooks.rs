@@ -118,14 +118,14 @@ pub struct QueueStats {
 }
 
 /// Writes `$1, $2, …` placeholders as SQLite's `?1, ?2, …` when needed.
-fn sql(backend: DbBackend, text: &str) -> String {
+pub(crate) fn sql(backend: DbBackend, text: &str) -> String {
     match backend {
         DbBackend::Postgres => text.to_owned(),
         _ => text.replace('$', "?"),
     }
 }
 
-fn stmt(backend: DbBackend, text: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn stmt(backend: DbBackend, text: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, sql(backend, text), values)
 }
 

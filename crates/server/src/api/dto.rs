@@ -156,7 +156,7 @@ pub struct DirectoryCreatedOut {
 }
 
 /// Settings to change; every field is optional, `null` clears a nullable one.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DirectoryPatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]

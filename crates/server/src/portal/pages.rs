@@ -949,14 +949,10 @@ pub async fn save_roles(
         });
     }
     let patch = DirectoryPatch {
-        name: None,
-        enabled: None,
-        deactivation_policy: None,
-        seat_limit: None,
         default_role: Some(optional(field(&pairs, "default_role"))),
         admin_role: Some(optional(field(&pairs, "admin_role"))),
         role_mappings: Some(mappings),
-        attribute_mappings: None,
+        ..Default::default()
     };
     update_directory(&v.state, &d.id, patch)
         .await
@@ -1081,14 +1077,8 @@ pub async fn save_attributes(
         });
     }
     let patch = DirectoryPatch {
-        name: None,
-        enabled: None,
-        deactivation_policy: None,
-        seat_limit: None,
-        default_role: None,
-        admin_role: None,
-        role_mappings: None,
         attribute_mappings: Some(mappings),
+        ..Default::default()
     };
     update_directory(&v.state, &d.id, patch)
         .await
