@@ -9,6 +9,7 @@ mod event_shapes;
 mod events;
 mod organizations;
 mod portal;
+mod portal_browser;
 mod read_api;
 mod replay;
 mod retention;

@@ -6,6 +6,7 @@
 //! test should cover: always SQLite, and PostgreSQL when configured (CI always configures it).
 #![forbid(unsafe_code)]
 
+pub mod browser;
 pub mod process;
 pub mod receiver;
 pub mod services;
