@@ -193,6 +193,29 @@ async fn http_requests_are_counted_by_route_pattern_and_status() {
             assert!(metrics.contains(line), "{line} missing in:\n{metrics}");
         }
         assert!(!metrics.contains(id), "no ids in metric labels");
+        // No directory has written an event yet; then one settings change writes one.
+        assert!(metrics.contains("roster_events_written 0"), "{metrics}");
+        let (directory, _) = app.create_directory(id, "okta").await;
+        app.expect(
+            Method::PATCH,
+            &format!(
+                "/api/v1/directories/{}",
+                directory["id"].as_str().expect("id")
+            ),
+            Some(serde_json::json!({"name": "Renamed"})),
+            200,
+        )
+        .await;
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        assert!(metrics.contains("roster_events_written 1"), "{metrics}");
         app.shutdown().await;
     }
 }

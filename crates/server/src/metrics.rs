@@ -37,6 +37,7 @@ pub struct Metrics {
     pub dispatch: roster_dispatch::DispatchMetrics,
     queue_depth: Gauge,
     oldest_undelivered: Gauge<f64, AtomicU64>,
+    events_written: Gauge,
     pub requests: Family<RequestLabels, Counter>,
     pub request_duration: Family<RouteLabels, Histogram>,
 }
@@ -64,6 +65,13 @@ impl Metrics {
             "Age of the oldest event still owed to an enabled endpoint (0 when none)",
             oldest_undelivered.clone(),
         );
+        let events_written = Gauge::default();
+        registry.register(
+            "roster_events_written",
+            "Events committed to the event store since it began (read from the database, so every \
+             replica reports the same; use rate() for events per second)",
+            events_written.clone(),
+        );
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
             "roster_http_requests",
@@ -83,6 +91,7 @@ impl Metrics {
             dispatch,
             queue_depth,
             oldest_undelivered,
+            events_written,
             requests,
             request_duration,
         }
@@ -116,6 +125,7 @@ async fn serve(state: web::Data<AppState>) -> HttpResponse {
                 .map(|at| (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0)
                 .unwrap_or(0.0);
             state.metrics.oldest_undelivered.set(age);
+            state.metrics.events_written.set(stats.last_event_position);
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the webhook queue"),
     }

@@ -115,6 +115,9 @@ pub struct DisabledEndpoint {
 pub struct QueueStats {
     pub pending: i64,
     pub oldest_pending_event_at: Option<DateTime<Utc>>,
+    /// The position of the newest event: events written since the store began (positions only
+    /// grow, and pruning never lowers the newest).
+    pub last_event_position: i64,
 }
 
 /// Writes `$1, $2, …` placeholders as SQLite's `?1, ?2, …` when needed.
@@ -636,7 +639,8 @@ impl Store {
             .connection()
             .query_one(stmt(
                 backend,
-                "SELECT COUNT(*) AS pending, MIN(event_created_at) AS oldest \
+                "SELECT COUNT(*) AS pending, MIN(event_created_at) AS oldest, \
+                 (SELECT COALESCE(MAX(position), 0) FROM events) AS last_position \
                  FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
                  WHERE d.status IN ('pending', 'queued') AND e.enabled = TRUE",
                 vec![],
@@ -648,6 +652,7 @@ impl Store {
         Ok(QueueStats {
             pending: row.try_get("", "pending")?,
             oldest_pending_event_at: row.try_get("", "oldest")?,
+            last_event_position: row.try_get("", "last_position")?,
         })
     }
 
