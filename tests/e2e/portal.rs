@@ -304,6 +304,16 @@ async fn the_portal_sets_up_okta_maps_roles_and_resets_the_token() {
             .await;
         assert_eq!(refused.status, 403, "{}", refused.body);
         okta.expect_quiet("a refused form").await;
+        // A form without its fields gets the portal's page, not a bare parser message.
+        let token_path = format!("/portal/directories/{directory}/token");
+        let unreadable = admin.post(&token_path, &[("confirm", "yes")]).await;
+        assert_eq!(unreadable.status, 400, "{}", unreadable.body);
+        assert!(
+            unreadable.has("This form could not be read"),
+            "{}",
+            unreadable.body
+        );
+        okta.expect_quiet("an unreadable form").await;
 
         let roles = admin.get(&roles_path).await;
         let saved = admin

@@ -88,6 +88,7 @@ pub fn start(
             .app_data(state.clone())
             .app_data(payload_config())
             .app_data(query_config())
+            .app_data(crate::portal::form_config())
             .app_data(path_config())
             .wrap_fn(|req, srv| {
                 let request_id = req.extensions().get::<RequestId>().copied();

@@ -13,7 +13,7 @@
 //! - Pages work without JavaScript; `portal.js` (vendored, a few lines) only adds copy buttons.
 
 pub mod guides;
-mod pages;
+pub mod pages;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
@@ -318,6 +318,28 @@ pub fn html(
 pub fn session_of(req: &HttpRequest, state: &AppState) -> Option<Session> {
     let cookie = req.cookie(SESSION_COOKIE)?;
     state.portal.session(cookie.value())
+}
+
+/// A portal form that cannot be read (missing or malformed fields) gets the portal's error page,
+/// not actix's plain-text 400. (The management API takes JSON only: this touches no API route.)
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default().error_handler(|error, req| {
+        let brand = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.portal.branding.clone())
+            .unwrap_or_default();
+        tracing::debug!(error = %error, "unreadable portal form");
+        pages::PortalResponse::new(
+            PortalError::new(
+                400,
+                "This form could not be read",
+                "Go back, reload the page and submit the form again.",
+            ),
+            brand,
+            true,
+        )
+        .into()
+    })
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -31,7 +31,7 @@ struct Failure {
 }
 
 impl PortalResponse {
-    fn new(error: PortalError, brand: Branding, signed_in: bool) -> Self {
+    pub(crate) fn new(error: PortalError, brand: Branding, signed_in: bool) -> Self {
         PortalResponse(Box::new(Failure {
             error,
             brand,
