@@ -1,6 +1,7 @@
 //! Headless Chromium for the admin portal's browser tests: Debian's `chromium` driven through
-//! its `chromedriver` (WebDriver) by fantoccini. `scripts/install-browser.sh` installs both;
-//! nothing downloads a browser. Each [`Browser`] has its own chromedriver port and profile
+//! its `chromedriver` (WebDriver) by fantoccini. `scripts/install-browser.sh` installs both (run
+//! by the first browser test when they are missing, and by `.ci/run`); nothing downloads a
+//! browser from elsewhere. Each [`Browser`] has its own chromedriver port and profile
 //! folder, so tests run in parallel.
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -9,7 +10,30 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Installs Debian's Chromium and ChromeDriver with the project's own script when they are
+/// missing, once per test process, so `cargo test --workspace` works on a fresh machine.
+fn ensure_installed() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let overridden = std::env::var_os("ROSTER_CHROMIUM").is_some()
+            || std::env::var_os("ROSTER_CHROMEDRIVER").is_some();
+        if overridden
+            || (Path::new("/usr/bin/chromium").exists()
+                && Path::new("/usr/bin/chromedriver").exists())
+        {
+            return;
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/install-browser.sh");
+        let status = Command::new("bash")
+            .arg(&script)
+            .status()
+            .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+        assert!(status.success(), "{} failed", script.display());
+    });
+}
+
 fn binary(env: &str, default: &str) -> PathBuf {
+    ensure_installed();
     let path = std::env::var_os(env)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(default));
